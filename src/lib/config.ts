@@ -1,0 +1,320 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfigurationReport } from './types';
+
+/**
+ * Every setting the service reads (SPEC §3). This list is the single source of truth: configuration
+ * parsing, `local.settings.sample.json`, the README table and the Bicep drift test all derive from it.
+ *
+ * `required`:
+ * - `always`: the service cannot get a token without it;
+ * - `azure`: required when running in Azure (the Functions host sets `WEBSITE_SITE_NAME`);
+ * - `events`: needed only by `createGroupEvent`;
+ * - `optional`: has a default or is one of several alternatives.
+ */
+export interface SettingSpec {
+  name: string;
+  required: 'always' | 'azure' | 'events' | 'optional';
+  /** The value is a secret: never printed, never set by infrastructure templates. */
+  secret: boolean;
+  /** Only meant for local development (Azure reads these from Key Vault instead). */
+  localOnly: boolean;
+  default?: string;
+  description: string;
+}
+
+export const DEFAULT_SCOPES =
+  'https://graph.microsoft.com/Group.ReadWrite.All https://graph.microsoft.com/User.Read';
+
+export const SETTINGS: readonly SettingSpec[] = Object.freeze([
+  s('GRAPH_CLIENT_ID', 'always', 'App registration (public client) used for ROPC'),
+  s('GRAPH_TENANT', 'always', 'Tenant id or domain'),
+  s('GRAPH_USERNAME', 'always', 'Service account UPN'),
+  s('GRAPH_PASSWORD', 'optional', 'Service account password (local development only)', {
+    secret: true,
+    localOnly: true,
+  }),
+  s('KEY_VAULT_URL', 'azure', 'Vault holding the password and the encryption key'),
+  s('GRAPH_PASSWORD_SECRET_NAME', 'optional', 'Key Vault secret name of the password', {
+    default: 'graph-password',
+  }),
+  s('TOKEN_ENCRYPTION_KEY_SECRET_NAME', 'optional', 'Key Vault secret holding the 256-bit data key (base64)', {
+    default: 'token-encryption-key',
+  }),
+  s('TOKEN_ENCRYPTION_KEY', 'optional', 'The data key itself, base64 (local development only)', {
+    secret: true,
+    localOnly: true,
+  }),
+  s('GRAPH_GROUP_ID', 'events', 'The Microsoft 365 group whose calendar receives events'),
+  s('GRAPH_SCOPES', 'optional', 'Delegated scopes, space separated', { default: DEFAULT_SCOPES }),
+  s('GRAPH_AUTHORITY_HOST', 'optional', 'Entra ID host (national clouds)', {
+    default: 'https://login.microsoftonline.com',
+  }),
+  s('GRAPH_API_BASE_URL', 'optional', 'Graph base URL (national clouds)', {
+    default: 'https://graph.microsoft.com/v1.0',
+  }),
+  s('AzureWebJobsStorage', 'optional', 'Storage connection string', { default: 'UseDevelopmentStorage=true' }),
+  s('TOKEN_TABLE_ENDPOINT', 'azure', 'Table endpoint used with managed identity (instead of a connection string)'),
+  s('TOKEN_TABLE_NAME', 'optional', 'Token table name (the audit table is <name>Audit)', {
+    default: 'GraphTokens',
+  }),
+  s('API_AUDIENCE', 'azure', 'Audience that caller tokens must carry'),
+  s('AZURE_CLIENT_ID', 'optional', 'Client id of the user-assigned managed identity'),
+  s('REFRESH_SCHEDULE', 'optional', 'NCRONTAB schedule of the refresh timer', { default: '0 */5 * * * *' }),
+  s('CLEANUP_SCHEDULE', 'optional', 'NCRONTAB schedule of the cleanup timer', { default: '0 30 2 * * *' }),
+  s('VALIDATE_SCHEDULE', 'optional', 'NCRONTAB schedule of the validate timer', { default: '0 0 3 * * 1' }),
+  s('TOKEN_REFRESH_OFFSET_SECONDS', 'optional', 'Refresh this long before expiry', { default: '300' }),
+  s('TOKEN_MEMORY_CACHE_SECONDS', 'optional', 'Memory cache lifetime', { default: '300' }),
+  s('TOKEN_MAX_CONSECUTIVE_ERRORS', 'optional', 'Consecutive errors that deactivate a token', { default: '3' }),
+  s('TOKEN_RETENTION_DAYS', 'optional', 'Inactive tokens are deleted after this many days', { default: '30' }),
+  s('AUDIT_RETENTION_DAYS', 'optional', 'Audit entries are deleted after this many days', { default: '90' }),
+  s('TOKEN_USAGE_FLUSH_SECONDS', 'optional', 'Usage counters are written at most this often', { default: '5' }),
+  s('TOKEN_LEASE_SECONDS', 'optional', 'Refresh lease lifetime (a crashed holder is taken over after it)', {
+    default: '60',
+  }),
+  s('SECRET_CACHE_SECONDS', 'optional', 'Key Vault secrets are cached this long (at most 300)', {
+    default: '300',
+  }),
+]);
+
+function s(
+  name: string,
+  required: SettingSpec['required'],
+  description: string,
+  extra: Partial<Pick<SettingSpec, 'secret' | 'localOnly' | 'default'>> = {},
+): SettingSpec {
+  return Object.freeze({
+    name,
+    required,
+    description,
+    secret: extra.secret ?? false,
+    localOnly: extra.localOnly ?? false,
+    ...(extra.default !== undefined ? { default: extra.default } : {}),
+  });
+}
+
+export type StorageSettings =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'endpoint'; endpoint: string };
+
+export interface LifecycleSettings {
+  refreshOffsetSeconds: number;
+  memoryCacheSeconds: number;
+  maxConsecutiveErrors: number;
+  retentionDays: number;
+  auditRetentionDays: number;
+  usageFlushSeconds: number;
+  leaseSeconds: number;
+  secretCacheSeconds: number;
+}
+
+/** Local-development secrets. Kept off the enumerable surface so the config can be logged safely. */
+export interface LocalSecrets {
+  password?: string;
+  encryptionKey?: Buffer;
+}
+
+export interface Config {
+  readonly clientId: string;
+  readonly tenant: string;
+  readonly username: string;
+  readonly keyVaultUrl: string | undefined;
+  readonly passwordSecretName: string;
+  readonly encryptionKeySecretName: string;
+  readonly groupId: string | undefined;
+  readonly scopes: readonly string[];
+  readonly authorityHost: string;
+  readonly graphBaseUrl: string;
+  readonly storage: StorageSettings;
+  readonly tableName: string;
+  readonly auditTableName: string;
+  readonly apiAudience: string | undefined;
+  readonly managedIdentityClientId: string | undefined;
+  readonly schedules: { readonly refresh: string; readonly cleanup: string; readonly validate: string };
+  readonly lifecycle: Readonly<LifecycleSettings>;
+  /** Running inside Azure Functions in Azure (not Core Tools, not the local host). */
+  readonly inAzure: boolean;
+  /** The identity provider is on this machine (the local sandbox): dev tokens are allowed. */
+  readonly isSandbox: boolean;
+  readonly report: ConfigurationReport;
+  /** Non-enumerable. */
+  readonly localSecrets: LocalSecrets;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,56}$/;
+
+/**
+ * Parses the environment once into a frozen, typed object. Never throws: every problem is collected in
+ * `report` by variable name (never by value), so `status` can show them all at once.
+ */
+export function loadConfig(env: Environment = process.env): Config {
+  const missing: string[] = [];
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const def = (name: string): string => SETTINGS.find((x) => x.name === name)?.default ?? '';
+  const inAzure = get('WEBSITE_SITE_NAME') !== undefined && get('GRAPH_TOKEN_MANAGER_LOCAL') === undefined;
+
+  const required = (name: string): string => {
+    const v = get(name);
+    if (v === undefined) missing.push(name);
+    return v ?? '';
+  };
+  const url = (name: string, value: string, httpsOnly: boolean): string => {
+    try {
+      const u = new URL(value);
+      if (u.protocol !== 'https:' && (httpsOnly || !isLoopback(u.hostname))) {
+        problems.push(`${name} must be an https URL`);
+      }
+      return value.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+      return value;
+    }
+  };
+  const int = (name: string, min: number, max: number): number => {
+    const raw = get(name) ?? def(name);
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}`);
+      return Number(def(name));
+    }
+    return n;
+  };
+
+  const clientId = required('GRAPH_CLIENT_ID');
+  const tenant = required('GRAPH_TENANT');
+  const username = required('GRAPH_USERNAME');
+  const password = get('GRAPH_PASSWORD');
+  const rawKey = get('TOKEN_ENCRYPTION_KEY');
+  let encryptionKey: Buffer | undefined;
+  if (rawKey !== undefined) {
+    const buf = Buffer.from(rawKey, 'base64');
+    if (buf.length !== 32 || buf.toString('base64').replace(/=+$/, '') !== rawKey.replace(/=+$/, '')) {
+      problems.push('TOKEN_ENCRYPTION_KEY must be a base64-encoded 256-bit (32-byte) key');
+    } else {
+      encryptionKey = buf;
+    }
+  }
+  let keyVaultUrl = get('KEY_VAULT_URL');
+  if (keyVaultUrl !== undefined) keyVaultUrl = url('KEY_VAULT_URL', keyVaultUrl, true);
+  else if (password === undefined || rawKey === undefined) missing.push('KEY_VAULT_URL');
+  if (inAzure) {
+    if (password !== undefined) problems.push('GRAPH_PASSWORD is for local development only; keep the password in Key Vault');
+    if (rawKey !== undefined) {
+      problems.push('TOKEN_ENCRYPTION_KEY is for local development only; keep the key in Key Vault');
+    }
+  }
+
+  const authorityHost = url('GRAPH_AUTHORITY_HOST', get('GRAPH_AUTHORITY_HOST') ?? def('GRAPH_AUTHORITY_HOST'), true);
+  const graphBaseUrl = url('GRAPH_API_BASE_URL', get('GRAPH_API_BASE_URL') ?? def('GRAPH_API_BASE_URL'), false);
+  const scopes = (get('GRAPH_SCOPES') ?? DEFAULT_SCOPES).split(/[\s,]+/).filter(Boolean);
+
+  const connectionString = get('AzureWebJobsStorage');
+  const tableEndpoint = get('TOKEN_TABLE_ENDPOINT');
+  let storage: StorageSettings;
+  if (tableEndpoint !== undefined) {
+    storage = { kind: 'endpoint', endpoint: url('TOKEN_TABLE_ENDPOINT', tableEndpoint, false) };
+  } else if (connectionString !== undefined) {
+    storage = { kind: 'connectionString', connectionString };
+  } else {
+    if (inAzure) missing.push('TOKEN_TABLE_ENDPOINT');
+    storage = { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' };
+  }
+  const tableName = get('TOKEN_TABLE_NAME') ?? def('TOKEN_TABLE_NAME');
+  if (!TABLE_NAME.test(tableName) || tableName.length > 58) {
+    problems.push('TOKEN_TABLE_NAME must be 3-58 letters or digits, starting with a letter');
+  }
+  const apiAudience = get('API_AUDIENCE');
+  if (inAzure && apiAudience === undefined) missing.push('API_AUDIENCE');
+
+  const lifecycle: LifecycleSettings = Object.freeze({
+    refreshOffsetSeconds: int('TOKEN_REFRESH_OFFSET_SECONDS', 0, 3000),
+    memoryCacheSeconds: int('TOKEN_MEMORY_CACHE_SECONDS', 0, 3600),
+    maxConsecutiveErrors: int('TOKEN_MAX_CONSECUTIVE_ERRORS', 1, 100),
+    retentionDays: int('TOKEN_RETENTION_DAYS', 1, 3650),
+    auditRetentionDays: int('AUDIT_RETENTION_DAYS', 1, 3650),
+    usageFlushSeconds: int('TOKEN_USAGE_FLUSH_SECONDS', 1, 300),
+    leaseSeconds: int('TOKEN_LEASE_SECONDS', 5, 600),
+    secretCacheSeconds: int('SECRET_CACHE_SECONDS', 0, 300),
+  });
+
+  const schedule = (name: string): string => {
+    const v = get(name) ?? def(name);
+    if (v.split(/\s+/).length !== 6) problems.push(`${name} must be an NCRONTAB expression with 6 fields`);
+    return v;
+  };
+
+  let isSandbox = false;
+  try {
+    isSandbox = isLoopback(new URL(authorityHost).hostname);
+  } catch {
+    isSandbox = false;
+  }
+
+  const report: ConfigurationReport = Object.freeze({
+    valid: missing.length === 0 && problems.length === 0,
+    missing: Object.freeze([...missing]) as string[],
+    problems: Object.freeze([...problems]) as string[],
+    password_source: keyVaultUrl !== undefined ? 'key_vault' : password !== undefined ? 'environment' : 'none',
+  });
+
+  const config = {
+    clientId,
+    tenant,
+    username,
+    keyVaultUrl,
+    passwordSecretName: get('GRAPH_PASSWORD_SECRET_NAME') ?? def('GRAPH_PASSWORD_SECRET_NAME'),
+    encryptionKeySecretName: get('TOKEN_ENCRYPTION_KEY_SECRET_NAME') ?? def('TOKEN_ENCRYPTION_KEY_SECRET_NAME'),
+    groupId: get('GRAPH_GROUP_ID'),
+    scopes: Object.freeze(scopes),
+    authorityHost,
+    graphBaseUrl,
+    storage: Object.freeze(storage),
+    tableName,
+    auditTableName: `${tableName}Audit`,
+    apiAudience,
+    managedIdentityClientId: get('AZURE_CLIENT_ID'),
+    schedules: Object.freeze({
+      refresh: schedule('REFRESH_SCHEDULE'),
+      cleanup: schedule('CLEANUP_SCHEDULE'),
+      validate: schedule('VALIDATE_SCHEDULE'),
+    }),
+    lifecycle,
+    inAzure,
+    isSandbox,
+    report,
+  } as Omit<Config, 'localSecrets'>;
+  Object.defineProperty(config, 'localSecrets', {
+    value: Object.freeze({ password, encryptionKey }),
+    enumerable: false,
+  });
+  return Object.freeze(config) as Config;
+}
+
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/**
+ * The Azure Functions convention for local runs: `local.settings.json` → `Values`, with real environment
+ * variables taking precedence (as Core Tools does). Returns a new object; `process.env` is not modified.
+ */
+export function readLocalEnvironment(dir: string = process.cwd(), env: Environment = process.env): Environment {
+  const file = join(dir, 'local.settings.json');
+  let values: Record<string, string> = {};
+  if (existsSync(file)) {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> };
+    for (const [k, v] of Object.entries(parsed.Values ?? {})) {
+      if (typeof v === 'string') values[k] = v;
+    }
+  }
+  values = { ...values };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) values[k] = v;
+  return Object.freeze(values);
+}

@@ -1,0 +1,311 @@
+/**
+ * Every failure the service reports has a stable `code` (callers branch on it, never on message text)
+ * and a `hint` that tells the operator what to fix. HTTP status mapping lives here too, in one place.
+ */
+
+export type ErrorCategory =
+  /** The service account's credentials or the app registration are wrong: never retried automatically. */
+  | 'credential'
+  /** Worth retrying with backoff: network, 5xx, 429. */
+  | 'transient'
+  /** Configuration missing or invalid. */
+  | 'configuration'
+  /** The caller asked for something that cannot be done (unknown id, bad input). */
+  | 'request'
+  /** Anything else. */
+  | 'internal';
+
+export interface ErrorInfo {
+  code: string;
+  hint: string;
+  category: ErrorCategory;
+  status: number;
+}
+
+export class GraphTokenError extends Error {
+  readonly code: string;
+  readonly hint: string;
+  readonly category: ErrorCategory;
+  /** Suggested HTTP status for this error. */
+  readonly status: number;
+  /** Seconds to wait before retrying, from a `Retry-After` header. */
+  readonly retryAfterSeconds: number | undefined;
+  /** The upstream error code, e.g. `AADSTS50126` or Graph's `ErrorAccessDenied`. */
+  readonly upstreamCode: string | undefined;
+
+  constructor(
+    info: ErrorInfo,
+    message: string,
+    options: { upstreamCode?: string; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'GraphTokenError';
+    this.code = info.code;
+    this.hint = info.hint;
+    this.category = info.category;
+    this.status = info.status;
+    this.upstreamCode = options.upstreamCode;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
+  }
+
+  toJSON(): { code: string; message: string; hint: string } {
+    return { code: this.code, message: this.message, hint: this.hint };
+  }
+}
+
+function info(code: string, category: ErrorCategory, status: number, hint: string): ErrorInfo {
+  return Object.freeze({ code, category, status, hint });
+}
+
+/** Errors of the service itself. */
+export const ERRORS = Object.freeze({
+  CONFIGURATION_INVALID: info(
+    'CONFIGURATION_INVALID',
+    'configuration',
+    503,
+    'Set the variables named in the message (app settings in Azure, local.settings.json locally) and restart.',
+  ),
+  ENCRYPTION_KEY_MISSING: info(
+    'ENCRYPTION_KEY_MISSING',
+    'configuration',
+    503,
+    'Store a base64 256-bit key in Key Vault under TOKEN_ENCRYPTION_KEY_SECRET_NAME (or set TOKEN_ENCRYPTION_KEY locally). Tokens are never stored unencrypted.',
+  ),
+  ENCRYPTION_KEY_UNKNOWN: info(
+    'ENCRYPTION_KEY_UNKNOWN',
+    'configuration',
+    503,
+    'A stored token was encrypted with a key version that is no longer available. Restore that secret version or acquire a new token with force.',
+  ),
+  DECRYPTION_FAILED: info(
+    'DECRYPTION_FAILED',
+    'internal',
+    500,
+    'A stored ciphertext failed its integrity check (tampered, or moved to another row). Deactivate the token and acquire a new one.',
+  ),
+  KEY_VAULT_UNAVAILABLE: info(
+    'KEY_VAULT_UNAVAILABLE',
+    'transient',
+    503,
+    "Key Vault could not be read. Check KEY_VAULT_URL, network access, and that the function's identity has the Key Vault Secrets User role.",
+  ),
+  SECRET_NOT_FOUND: info(
+    'SECRET_NOT_FOUND',
+    'configuration',
+    503,
+    'Create the secret named in the message in Key Vault (GRAPH_PASSWORD_SECRET_NAME / TOKEN_ENCRYPTION_KEY_SECRET_NAME).',
+  ),
+  STORAGE_UNAVAILABLE: info(
+    'STORAGE_UNAVAILABLE',
+    'transient',
+    503,
+    'Table Storage could not be reached. Check AzureWebJobsStorage / TOKEN_TABLE_ENDPOINT and the Storage Table Data Contributor role.',
+  ),
+  TOKEN_NOT_FOUND: info('TOKEN_NOT_FOUND', 'request', 404, 'List tokens with GET /api/graph-tokens to find a valid id.'),
+  NO_ACTIVE_TOKEN: info(
+    'NO_ACTIVE_TOKEN',
+    'request',
+    409,
+    'No active token exists for this type: acquire one (POST /api/graph-tokens/acquire_token or graph-tokens acquire).',
+  ),
+  CREDENTIALS_BLOCKED: info(
+    'CREDENTIALS_BLOCKED',
+    'credential',
+    409,
+    'The identity provider rejected these credentials earlier; to protect the account from lockout the password is not sent again. Fix the cause shown in last_error, then change the password secret or acquire with force.',
+  ),
+  REFRESH_IN_PROGRESS: info(
+    'REFRESH_IN_PROGRESS',
+    'transient',
+    503,
+    'Another instance is refreshing this token and did not finish in time. Retry in a few seconds.',
+  ),
+  IDENTITY_PROVIDER_UNAVAILABLE: info(
+    'IDENTITY_PROVIDER_UNAVAILABLE',
+    'transient',
+    503,
+    'Entra ID could not be reached or answered with a server error. It is retried automatically; check GRAPH_AUTHORITY_HOST and outbound network access if it persists.',
+  ),
+  IDENTITY_PROVIDER_THROTTLED: info(
+    'IDENTITY_PROVIDER_THROTTLED',
+    'transient',
+    503,
+    'Entra ID throttled the request (429). It is retried after Retry-After; reduce forced refreshes if it persists.',
+  ),
+  IDENTITY_PROVIDER_ERROR: info(
+    'IDENTITY_PROVIDER_ERROR',
+    'internal',
+    502,
+    'Entra ID rejected the request. The message carries its error code; see the troubleshooting table in the README.',
+  ),
+  GRAPH_UNAVAILABLE: info(
+    'GRAPH_UNAVAILABLE',
+    'transient',
+    503,
+    'Microsoft Graph could not be reached or answered with a server error. Check GRAPH_API_BASE_URL and outbound network access.',
+  ),
+  GRAPH_ERROR: info(
+    'GRAPH_ERROR',
+    'internal',
+    502,
+    'Microsoft Graph rejected the request. The message carries its error code; see the troubleshooting table in the README.',
+  ),
+  TOKEN_REJECTED: info(
+    'TOKEN_REJECTED',
+    'internal',
+    502,
+    'Microsoft Graph rejected the access token (401/403). Check delegated (not application) permissions Group.ReadWrite.All and User.Read with admin consent, then force a refresh.',
+  ),
+  INVALID_REQUEST: info('INVALID_REQUEST', 'request', 400, 'Correct the request as the message says.'),
+  INTERNAL: info('INTERNAL', 'internal', 500, 'An unexpected error occurred. Check the logs with the correlation id.'),
+});
+
+/**
+ * Entra ID (AADSTS) errors an operator can fix, with what to fix. All are `credential` errors: retrying
+ * them with the same password only counts towards smart lockout.
+ */
+export const AADSTS_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze({
+  '50126': info(
+    'INVALID_CREDENTIALS',
+    'credential',
+    502,
+    'Wrong username or password for the service account. Update the password secret in Key Vault (a new secret version unblocks the service) and check GRAPH_USERNAME.',
+  ),
+  '50034': info(
+    'USER_NOT_FOUND',
+    'credential',
+    502,
+    'The service account does not exist in this tenant. Check GRAPH_USERNAME and GRAPH_TENANT.',
+  ),
+  '50053': info(
+    'ACCOUNT_LOCKED',
+    'credential',
+    502,
+    'The service account is locked (smart lockout or too many failed sign-ins). Wait for the lockout to end or unlock it in Entra ID, fix the password, then acquire with force.',
+  ),
+  '50055': info(
+    'PASSWORD_EXPIRED',
+    'credential',
+    502,
+    "The service account's password has expired. Set a new password, store it in Key Vault, and consider a non-expiring password policy for this account.",
+  ),
+  '50057': info(
+    'ACCOUNT_DISABLED',
+    'credential',
+    502,
+    'The service account is disabled in Entra ID. Enable it (or use another account) and update GRAPH_USERNAME.',
+  ),
+  '50076': info(
+    'MFA_REQUIRED',
+    'credential',
+    502,
+    'Conditional Access requires MFA for the service account; ROPC cannot do MFA. Exclude the account from the MFA policy (named locations, or a policy for service accounts), or move to the device_code token type.',
+  ),
+  '50079': info(
+    'MFA_REGISTRATION_REQUIRED',
+    'credential',
+    502,
+    'The service account must register for MFA, which ROPC cannot do. Exclude it from the MFA registration policy or move to the device_code token type.',
+  ),
+  '50158': info(
+    'CONDITIONAL_ACCESS_CHALLENGE',
+    'credential',
+    502,
+    'A Conditional Access policy requires an interactive challenge. Exclude the service account from that policy.',
+  ),
+  '65001': info(
+    'CONSENT_REQUIRED',
+    'credential',
+    502,
+    'The app lacks consent for the delegated permissions. Grant admin consent for Group.ReadWrite.All and User.Read (delegated, not application) on the app registration.',
+  ),
+  '7000218': info(
+    'PUBLIC_CLIENT_FLOWS_DISABLED',
+    'credential',
+    502,
+    'Enable "Allow public client flows" on the app registration (Authentication blade), or the request was sent as a confidential client.',
+  ),
+  '700016': info(
+    'APP_NOT_FOUND',
+    'credential',
+    502,
+    'No app registration with GRAPH_CLIENT_ID exists in GRAPH_TENANT. Check both values.',
+  ),
+  '90002': info('TENANT_NOT_FOUND', 'credential', 502, 'GRAPH_TENANT does not name an existing tenant. Check it.'),
+  '70011': info(
+    'INVALID_SCOPE',
+    'credential',
+    502,
+    'GRAPH_SCOPES contains an invalid scope. Use delegated Graph scopes such as https://graph.microsoft.com/Group.ReadWrite.All.',
+  ),
+  '50059': info('TENANT_NOT_FOUND', 'credential', 502, 'GRAPH_TENANT does not name an existing tenant. Check it.'),
+});
+
+/** AADSTS codes that mean the refresh token is no longer usable (fall back to the password). */
+export const REFRESH_TOKEN_UNUSABLE = Object.freeze(['70008', '700082', '50173', '50133', '54005', '70043']);
+
+/** Graph error codes an operator can fix. */
+export const GRAPH_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze({
+  ErrorAccessDenied: info(
+    'GRAPH_ACCESS_DENIED',
+    'request',
+    403,
+    'The service account may not write to this group calendar. Make it a member of the group (GRAPH_GROUP_ID) and grant delegated Group.ReadWrite.All with admin consent.',
+  ),
+  Authorization_RequestDenied: info(
+    'GRAPH_ACCESS_DENIED',
+    'request',
+    403,
+    'Insufficient privileges: the app needs delegated (not application) Group.ReadWrite.All with admin consent.',
+  ),
+  Request_ResourceNotFound: info(
+    'GROUP_NOT_FOUND',
+    'request',
+    404,
+    'GRAPH_GROUP_ID does not name an existing Microsoft 365 group. Use the group object id (a GUID).',
+  ),
+  ErrorItemNotFound: info(
+    'GROUP_NOT_FOUND',
+    'request',
+    404,
+    'GRAPH_GROUP_ID does not name an existing Microsoft 365 group with a calendar. Use the group object id.',
+  ),
+  ErrorInvalidRequest: info('GRAPH_INVALID_REQUEST', 'request', 400, 'Graph rejected the event. Check its fields.'),
+  ErrorInvalidTimeZone: info(
+    'GRAPH_INVALID_TIME_ZONE',
+    'request',
+    400,
+    'Use an IANA time zone name that Graph supports, e.g. Europe/Amsterdam.',
+  ),
+});
+
+/** Maps an AADSTS code (digits only) to the service's error. Unknown codes are not credential errors. */
+export function aadstsError(code: string, description: string, cause?: unknown): GraphTokenError {
+  const known = AADSTS_ERRORS[code];
+  const safe = sanitize(description);
+  if (known) return new GraphTokenError(known, `AADSTS${code}: ${safe}`, { upstreamCode: `AADSTS${code}`, cause });
+  return new GraphTokenError(ERRORS.IDENTITY_PROVIDER_ERROR, `AADSTS${code}: ${safe}`, {
+    upstreamCode: `AADSTS${code}`,
+    cause,
+  });
+}
+
+/** Strips anything that looks like a token or key from upstream text before it is stored or shown. */
+export function sanitize(text: string): string {
+  return text
+    .replace(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[redacted-jwt]')
+    .replace(/\b[0-9A-Za-z._-]{60,}\b/g, '[redacted]')
+    .replace(/(password|secret|token|assertion)=([^&\s]+)/gi, '$1=[redacted]')
+    .split(/\r?\n/)[0]!
+    .slice(0, 500);
+}
+
+export function toGraphTokenError(error: unknown): GraphTokenError {
+  if (error instanceof GraphTokenError) return error;
+  return new GraphTokenError(ERRORS.INTERNAL, 'Unexpected error', { cause: error });
+}
+
+export function summarize(error: unknown): { code: string; message: string; hint: string } {
+  return toGraphTokenError(error).toJSON();
+}

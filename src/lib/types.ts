@@ -1,0 +1,187 @@
+/**
+ * Public shapes of the token service. Field names are `snake_case` because these objects are what the
+ * HTTP API, the CLI's `--json` and the admin page show, unchanged.
+ */
+
+/** Token types are a first-class key of storage, leases, status and the API (SPEC §4.13). */
+export const TOKEN_TYPES = ['ropc'] as const;
+export type TokenType = (typeof TOKEN_TYPES)[number];
+
+export function isTokenType(value: unknown): value is TokenType {
+  return typeof value === 'string' && (TOKEN_TYPES as readonly string[]).includes(value);
+}
+
+export type DeactivationReason = 'superseded' | 'expired' | 'errors' | 'manual';
+
+/** Where `acquire` found the token it returns. */
+export type TokenSource = 'memory' | 'storage' | 'refresh' | 'ropc';
+
+/** A token record's public fields: everything but the ciphertexts. */
+export interface TokenRecord {
+  id: string;
+  token_type: TokenType;
+  account: string;
+  scopes: string[];
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+  last_refreshed_at: string | null;
+  refresh_count: number;
+  usage_count: number;
+  last_used_at: string | null;
+  /** Consecutive errors; reset by any success. */
+  error_count: number;
+  last_error: string | null;
+  last_error_code: string | null;
+  last_error_hint: string | null;
+  last_error_at: string | null;
+  deactivated_at: string | null;
+  deactivation_reason: DeactivationReason | null;
+}
+
+export interface AcquiredToken {
+  id: string;
+  token_type: TokenType;
+  account: string;
+  scopes: string[];
+  expires_at: string;
+  source: TokenSource;
+}
+
+export interface AcquireResult {
+  success: true;
+  token: AcquiredToken;
+}
+
+/** Who performs a mutating operation: a caller's `oid`/`upn`/`appid`, or `timer`, `cli`, `library`. */
+export interface OperationContext {
+  actor: string;
+  correlationId: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  time: string;
+  actor: string;
+  operation: string;
+  target: string;
+  outcome: 'success' | 'failure';
+  correlation_id: string;
+  detail: string | null;
+  error_code: string | null;
+}
+
+export interface ConfigurationReport {
+  valid: boolean;
+  missing: string[];
+  problems: string[];
+  password_source: 'key_vault' | 'environment' | 'none';
+}
+
+export interface TokenCounts {
+  total: number;
+  active: number;
+  expired: number;
+  inactive: number;
+  errored: number;
+}
+
+export interface CurrentToken extends TokenRecord {
+  expires_in_seconds: number;
+}
+
+/** The credential block of SPEC §4.5, as shown to operators (never the fingerprint). */
+export interface CredentialBlock {
+  token_type: TokenType;
+  code: string;
+  hint: string;
+  blocked_at: string;
+}
+
+export interface StatusReport {
+  configuration: ConfigurationReport;
+  tokens: TokenCounts;
+  current: CurrentToken | null;
+  blocked: CredentialBlock | null;
+  recent_audit: AuditEntry[];
+}
+
+export interface TokenListResult {
+  items: TokenRecord[];
+  continuation_token: string | null;
+}
+
+export interface ErrorSummary {
+  code: string;
+  message: string;
+  hint: string;
+}
+
+export interface RefreshResult {
+  id: string | null;
+  token_type: TokenType;
+  outcome: 'refreshed' | 'failed' | 'skipped';
+  source?: TokenSource;
+  expires_at?: string;
+  error?: ErrorSummary;
+}
+
+export interface RefreshSummary {
+  success: boolean;
+  refreshed: number;
+  failed: number;
+  results: RefreshResult[];
+}
+
+export interface CleanupSummary {
+  success: boolean;
+  deactivated: number;
+  deleted: number;
+  audit_deleted: number;
+}
+
+export interface ValidateResult {
+  id: string;
+  token_type: TokenType;
+  outcome: 'valid' | 'invalid' | 'unreachable';
+  status: number | null;
+  error?: ErrorSummary;
+}
+
+export interface ValidateSummary {
+  success: boolean;
+  validated: number;
+  valid: number;
+  invalid: number;
+  unreachable: number;
+  results: ValidateResult[];
+}
+
+export interface RotateKeySummary {
+  success: boolean;
+  key_version: string;
+  rotated: number;
+}
+
+/** SPEC §5.2, already validated by the caller's schema. */
+export interface GroupEventInput {
+  subject: string;
+  start: string;
+  end: string;
+  time_zone?: string;
+  body?: string;
+  body_type?: 'html' | 'text';
+  location?: string;
+  attendees?: string[];
+}
+
+export interface CreatedEvent {
+  id: string;
+  web_link: string | null;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  checks: Record<string, { status: 'ok' | 'degraded'; detail?: string }>;
+}
