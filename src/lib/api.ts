@@ -28,7 +28,10 @@ export interface TokenServiceApi {
     options: { tokenType?: TokenType; forceRefresh?: boolean },
     ctx?: OperationContext,
   ): Promise<AcquireResult>;
-  refreshTokens(options: { tokenType?: TokenType; ids?: string[] }, ctx?: OperationContext): Promise<RefreshSummary>;
+  refreshTokens(
+    options: { tokenType?: TokenType; ids?: string[] },
+    ctx?: OperationContext,
+  ): Promise<RefreshSummary>;
   cleanupOldTokens(options?: { tokenType?: TokenType }, ctx?: OperationContext): Promise<CleanupSummary>;
   validateTokens(
     options: { tokenType?: TokenType; ids?: string[] },

@@ -38,9 +38,14 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   s('GRAPH_PASSWORD_SECRET_NAME', 'optional', 'Key Vault secret name of the password', {
     default: 'graph-password',
   }),
-  s('TOKEN_ENCRYPTION_KEY_SECRET_NAME', 'optional', 'Key Vault secret holding the 256-bit data key (base64)', {
-    default: 'token-encryption-key',
-  }),
+  s(
+    'TOKEN_ENCRYPTION_KEY_SECRET_NAME',
+    'optional',
+    'Key Vault secret holding the 256-bit data key (base64)',
+    {
+      default: 'token-encryption-key',
+    },
+  ),
   s('TOKEN_ENCRYPTION_KEY', 'optional', 'The data key itself, base64 (local development only)', {
     secret: true,
     localOnly: true,
@@ -53,22 +58,39 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   s('GRAPH_API_BASE_URL', 'optional', 'Graph base URL (national clouds)', {
     default: 'https://graph.microsoft.com/v1.0',
   }),
-  s('AzureWebJobsStorage', 'optional', 'Storage connection string', { default: 'UseDevelopmentStorage=true' }),
-  s('TOKEN_TABLE_ENDPOINT', 'azure', 'Table endpoint used with managed identity (instead of a connection string)'),
+  s('AzureWebJobsStorage', 'optional', 'Storage connection string', {
+    default: 'UseDevelopmentStorage=true',
+  }),
+  s(
+    'TOKEN_TABLE_ENDPOINT',
+    'azure',
+    'Table endpoint used with managed identity (instead of a connection string)',
+  ),
   s('TOKEN_TABLE_NAME', 'optional', 'Token table name (the audit table is <name>Audit)', {
     default: 'GraphTokens',
   }),
   s('API_AUDIENCE', 'azure', 'Audience that caller tokens must carry'),
+  s(
+    'ADMIN_CLIENT_ID',
+    'optional',
+    'SPA app registration the admin page signs in with (Entra ID, auth code + PKCE)',
+  ),
   s('AZURE_CLIENT_ID', 'optional', 'Client id of the user-assigned managed identity'),
   s('REFRESH_SCHEDULE', 'optional', 'NCRONTAB schedule of the refresh timer', { default: '0 */5 * * * *' }),
   s('CLEANUP_SCHEDULE', 'optional', 'NCRONTAB schedule of the cleanup timer', { default: '0 30 2 * * *' }),
   s('VALIDATE_SCHEDULE', 'optional', 'NCRONTAB schedule of the validate timer', { default: '0 0 3 * * 1' }),
   s('TOKEN_REFRESH_OFFSET_SECONDS', 'optional', 'Refresh this long before expiry', { default: '300' }),
   s('TOKEN_MEMORY_CACHE_SECONDS', 'optional', 'Memory cache lifetime', { default: '300' }),
-  s('TOKEN_MAX_CONSECUTIVE_ERRORS', 'optional', 'Consecutive errors that deactivate a token', { default: '3' }),
-  s('TOKEN_RETENTION_DAYS', 'optional', 'Inactive tokens are deleted after this many days', { default: '30' }),
+  s('TOKEN_MAX_CONSECUTIVE_ERRORS', 'optional', 'Consecutive errors that deactivate a token', {
+    default: '3',
+  }),
+  s('TOKEN_RETENTION_DAYS', 'optional', 'Inactive tokens are deleted after this many days', {
+    default: '30',
+  }),
   s('AUDIT_RETENTION_DAYS', 'optional', 'Audit entries are deleted after this many days', { default: '90' }),
-  s('TOKEN_USAGE_FLUSH_SECONDS', 'optional', 'Usage counters are written at most this often', { default: '5' }),
+  s('TOKEN_USAGE_FLUSH_SECONDS', 'optional', 'Usage counters are written at most this often', {
+    default: '5',
+  }),
   s('TOKEN_LEASE_SECONDS', 'optional', 'Refresh lease lifetime (a crashed holder is taken over after it)', {
     default: '60',
   }),
@@ -94,8 +116,7 @@ function s(
 }
 
 export type StorageSettings =
-  | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'endpoint'; endpoint: string };
+  { kind: 'connectionString'; connectionString: string } | { kind: 'endpoint'; endpoint: string };
 
 export interface LifecycleSettings {
   refreshOffsetSeconds: number;
@@ -130,6 +151,7 @@ export interface Config {
   readonly auditTableName: string;
   readonly apiAudience: string | undefined;
   readonly managedIdentityClientId: string | undefined;
+  readonly adminClientId: string | undefined;
   readonly schedules: { readonly refresh: string; readonly cleanup: string; readonly validate: string };
   readonly lifecycle: Readonly<LifecycleSettings>;
   /** Running inside Azure Functions in Azure (not Core Tools, not the local host). */
@@ -204,14 +226,23 @@ export function loadConfig(env: Environment = process.env): Config {
   if (keyVaultUrl !== undefined) keyVaultUrl = url('KEY_VAULT_URL', keyVaultUrl, true);
   else if (password === undefined || rawKey === undefined) missing.push('KEY_VAULT_URL');
   if (inAzure) {
-    if (password !== undefined) problems.push('GRAPH_PASSWORD is for local development only; keep the password in Key Vault');
+    if (password !== undefined)
+      problems.push('GRAPH_PASSWORD is for local development only; keep the password in Key Vault');
     if (rawKey !== undefined) {
       problems.push('TOKEN_ENCRYPTION_KEY is for local development only; keep the key in Key Vault');
     }
   }
 
-  const authorityHost = url('GRAPH_AUTHORITY_HOST', get('GRAPH_AUTHORITY_HOST') ?? def('GRAPH_AUTHORITY_HOST'), true);
-  const graphBaseUrl = url('GRAPH_API_BASE_URL', get('GRAPH_API_BASE_URL') ?? def('GRAPH_API_BASE_URL'), false);
+  const authorityHost = url(
+    'GRAPH_AUTHORITY_HOST',
+    get('GRAPH_AUTHORITY_HOST') ?? def('GRAPH_AUTHORITY_HOST'),
+    true,
+  );
+  const graphBaseUrl = url(
+    'GRAPH_API_BASE_URL',
+    get('GRAPH_API_BASE_URL') ?? def('GRAPH_API_BASE_URL'),
+    false,
+  );
   const scopes = (get('GRAPH_SCOPES') ?? DEFAULT_SCOPES).split(/[\s,]+/).filter(Boolean);
 
   const connectionString = get('AzureWebJobsStorage');
@@ -260,7 +291,8 @@ export function loadConfig(env: Environment = process.env): Config {
     valid: missing.length === 0 && problems.length === 0,
     missing: Object.freeze([...missing]) as string[],
     problems: Object.freeze([...problems]) as string[],
-    password_source: keyVaultUrl !== undefined ? 'key_vault' : password !== undefined ? 'environment' : 'none',
+    password_source:
+      keyVaultUrl !== undefined ? 'key_vault' : password !== undefined ? 'environment' : 'none',
   });
 
   const config = {
@@ -269,7 +301,8 @@ export function loadConfig(env: Environment = process.env): Config {
     username,
     keyVaultUrl,
     passwordSecretName: get('GRAPH_PASSWORD_SECRET_NAME') ?? def('GRAPH_PASSWORD_SECRET_NAME'),
-    encryptionKeySecretName: get('TOKEN_ENCRYPTION_KEY_SECRET_NAME') ?? def('TOKEN_ENCRYPTION_KEY_SECRET_NAME'),
+    encryptionKeySecretName:
+      get('TOKEN_ENCRYPTION_KEY_SECRET_NAME') ?? def('TOKEN_ENCRYPTION_KEY_SECRET_NAME'),
     groupId: get('GRAPH_GROUP_ID'),
     scopes: Object.freeze(scopes),
     authorityHost,
@@ -279,6 +312,7 @@ export function loadConfig(env: Environment = process.env): Config {
     auditTableName: `${tableName}Audit`,
     apiAudience,
     managedIdentityClientId: get('AZURE_CLIENT_ID'),
+    adminClientId: get('ADMIN_CLIENT_ID'),
     schedules: Object.freeze({
       refresh: schedule('REFRESH_SCHEDULE'),
       cleanup: schedule('CLEANUP_SCHEDULE'),
@@ -305,7 +339,10 @@ export function isLoopback(hostname: string): boolean {
  * The Azure Functions convention for local runs: `local.settings.json` → `Values`, with real environment
  * variables taking precedence (as Core Tools does). Returns a new object; `process.env` is not modified.
  */
-export function readLocalEnvironment(dir: string = process.cwd(), env: Environment = process.env): Environment {
+export function readLocalEnvironment(
+  dir: string = process.cwd(),
+  env: Environment = process.env,
+): Environment {
   const file = join(dir, 'local.settings.json');
   let values: Record<string, string> = {};
   if (existsSync(file)) {

@@ -46,7 +46,8 @@ export class GraphTokenError extends Error {
     this.status = info.status;
     this.upstreamCode = options.upstreamCode;
     this.retryAfterSeconds = options.retryAfterSeconds;
-    if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
+    if (options.cause !== undefined)
+      Object.defineProperty(this, 'cause', { value: options.cause, enumerable: false });
   }
 
   toJSON(): { code: string; message: string; hint: string } {
@@ -102,7 +103,12 @@ export const ERRORS = Object.freeze({
     503,
     'Table Storage could not be reached. Check AzureWebJobsStorage / TOKEN_TABLE_ENDPOINT and the Storage Table Data Contributor role.',
   ),
-  TOKEN_NOT_FOUND: info('TOKEN_NOT_FOUND', 'request', 404, 'List tokens with GET /api/graph-tokens to find a valid id.'),
+  TOKEN_NOT_FOUND: info(
+    'TOKEN_NOT_FOUND',
+    'request',
+    404,
+    'List tokens with GET /api/graph-tokens to find a valid id.',
+  ),
   NO_ACTIVE_TOKEN: info(
     'NO_ACTIVE_TOKEN',
     'request',
@@ -158,7 +164,12 @@ export const ERRORS = Object.freeze({
     'Microsoft Graph rejected the access token (401/403). Check delegated (not application) permissions Group.ReadWrite.All and User.Read with admin consent, then force a refresh.',
   ),
   INVALID_REQUEST: info('INVALID_REQUEST', 'request', 400, 'Correct the request as the message says.'),
-  INTERNAL: info('INTERNAL', 'internal', 500, 'An unexpected error occurred. Check the logs with the correlation id.'),
+  INTERNAL: info(
+    'INTERNAL',
+    'internal',
+    500,
+    'An unexpected error occurred. Check the logs with the correlation id.',
+  ),
 });
 
 /**
@@ -232,14 +243,24 @@ export const AADSTS_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze(
     502,
     'No app registration with GRAPH_CLIENT_ID exists in GRAPH_TENANT. Check both values.',
   ),
-  '90002': info('TENANT_NOT_FOUND', 'credential', 502, 'GRAPH_TENANT does not name an existing tenant. Check it.'),
+  '90002': info(
+    'TENANT_NOT_FOUND',
+    'credential',
+    502,
+    'GRAPH_TENANT does not name an existing tenant. Check it.',
+  ),
   '70011': info(
     'INVALID_SCOPE',
     'credential',
     502,
     'GRAPH_SCOPES contains an invalid scope. Use delegated Graph scopes such as https://graph.microsoft.com/Group.ReadWrite.All.',
   ),
-  '50059': info('TENANT_NOT_FOUND', 'credential', 502, 'GRAPH_TENANT does not name an existing tenant. Check it.'),
+  '50059': info(
+    'TENANT_NOT_FOUND',
+    'credential',
+    502,
+    'GRAPH_TENANT does not name an existing tenant. Check it.',
+  ),
 });
 
 /** AADSTS codes that mean the refresh token is no longer usable (fall back to the password). */
@@ -271,7 +292,12 @@ export const GRAPH_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze({
     404,
     'GRAPH_GROUP_ID does not name an existing Microsoft 365 group with a calendar. Use the group object id.',
   ),
-  ErrorInvalidRequest: info('GRAPH_INVALID_REQUEST', 'request', 400, 'Graph rejected the event. Check its fields.'),
+  ErrorInvalidRequest: info(
+    'GRAPH_INVALID_REQUEST',
+    'request',
+    400,
+    'Graph rejected the event. Check its fields.',
+  ),
   ErrorInvalidTimeZone: info(
     'GRAPH_INVALID_TIME_ZONE',
     'request',
@@ -284,7 +310,8 @@ export const GRAPH_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze({
 export function aadstsError(code: string, description: string, cause?: unknown): GraphTokenError {
   const known = AADSTS_ERRORS[code];
   const safe = sanitize(description);
-  if (known) return new GraphTokenError(known, `AADSTS${code}: ${safe}`, { upstreamCode: `AADSTS${code}`, cause });
+  if (known)
+    return new GraphTokenError(known, `AADSTS${code}: ${safe}`, { upstreamCode: `AADSTS${code}`, cause });
   return new GraphTokenError(ERRORS.IDENTITY_PROVIDER_ERROR, `AADSTS${code}: ${safe}`, {
     upstreamCode: `AADSTS${code}`,
     cause,

@@ -8,7 +8,8 @@ export interface Logger {
 }
 
 /** Field names whose values are never written, whatever they contain. */
-const SECRET_FIELD = /(password|secret|assertion|refresh_?token|access_?token|^token$|authorization|ciphertext|cache)/i;
+const SECRET_FIELD =
+  /(password|secret|assertion|refresh_?token|access_?token|^token$|authorization|ciphertext|cache)/i;
 const SAFE_FIELD = /^(token_id|token_type|tokens|token_count)$/;
 
 /** Copies `fields`, replacing secret-named fields and token-shaped strings. */

@@ -1,0 +1,207 @@
+import {
+  LogLevel,
+  PublicClientApplication,
+  type AccountInfo,
+  type AuthenticationResult,
+  type ICachePlugin,
+  type TokenCacheContext,
+} from '@azure/msal-node';
+import type { Clock } from './clock';
+import type { Config } from './config';
+import { aadstsError, ERRORS, GraphTokenError, REFRESH_TOKEN_UNUSABLE, sanitize } from './errors';
+import type { Logger } from './logger';
+import { parseRetryAfter } from './retry';
+
+export type Grant = 'refresh_token' | 'password';
+
+export interface IdentityResult {
+  accessToken: string;
+  expiresAt: number;
+  account: string;
+  scopes: string[];
+  /** MSAL's serialized cache after the call (holds the refresh token): the caller stores it encrypted. */
+  cache: string;
+  grant: Grant;
+}
+
+/** Counts of identity-provider calls by grant and outcome (also exposed as metrics). */
+export interface IdentityCounters {
+  refresh_token: number;
+  password: number;
+  failures: number;
+}
+
+/**
+ * The one module that talks to Entra ID, through MSAL's public client.
+ *
+ * MSAL's token cache is not kept by MSAL between calls: a cache plugin loads the snapshot stored with the
+ * active token before each call and captures the new snapshot after, so the refresh token lives only in
+ * Table Storage, encrypted, shared by every instance.
+ */
+export class IdentityClient {
+  private readonly app: PublicClientApplication;
+  private snapshot = '';
+  private captured = '';
+  readonly counters: IdentityCounters = { refresh_token: 0, password: 0, failures: 0 };
+
+  constructor(
+    private readonly config: Config,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    const plugin: ICachePlugin = {
+      beforeCacheAccess: async (ctx: TokenCacheContext) => {
+        ctx.tokenCache.deserialize(this.snapshot || '{}');
+      },
+      afterCacheAccess: async (ctx: TokenCacheContext) => {
+        if (ctx.cacheHasChanged) this.captured = ctx.tokenCache.serialize();
+      },
+    };
+    const authorityUrl = new URL(config.authorityHost);
+    this.app = new PublicClientApplication({
+      auth: {
+        clientId: config.clientId,
+        authority: `${config.authorityHost}/${config.tenant}`,
+        // Naming the host as known skips instance discovery against the public cloud (national clouds
+        // and the local sandbox work the same way).
+        knownAuthorities: [authorityUrl.host],
+      },
+      cache: { cachePlugin: plugin },
+      system: {
+        loggerOptions: {
+          // MSAL's own logs can contain PII; only warnings and errors, without PII.
+          logLevel: LogLevel.Warning,
+          piiLoggingEnabled: false,
+          loggerCallback: (_level, message) => logger.log('warn', 'msal', { message }),
+        },
+      },
+    });
+  }
+
+  /**
+   * Gets a new token: the refresh token in `cache` first (MSAL's silent refresh), the password only when
+   * no usable refresh token exists. `password` is called only if needed, so a blocked or missing password
+   * never stops a working refresh token.
+   */
+  async acquire(cache: string | null, password: () => Promise<string>): Promise<IdentityResult> {
+    this.snapshot = cache ?? '';
+    this.captured = this.snapshot;
+    if (cache) {
+      const accounts = await this.app.getTokenCache().getAllAccounts();
+      const account = accounts.find((a) => a.username.toLowerCase() === this.config.username.toLowerCase());
+      if (account) {
+        try {
+          this.counters.refresh_token++;
+          const result = await this.app.acquireTokenSilent({
+            account,
+            scopes: [...this.config.scopes],
+            forceRefresh: true,
+          });
+          return this.toResult(result, 'refresh_token', account);
+        } catch (error) {
+          const mapped = this.mapError(error);
+          if (!refreshTokenUnusable(error, mapped)) {
+            this.counters.failures++;
+            throw mapped;
+          }
+          this.logger.log('info', 'refresh_token_unusable', { code: mapped.upstreamCode ?? mapped.code });
+        }
+      }
+    }
+    const secret = await password();
+    this.snapshot = '';
+    this.captured = '';
+    try {
+      this.counters.password++;
+      const result = await this.app.acquireTokenByUsernamePassword({
+        username: this.config.username,
+        password: secret,
+        scopes: [...this.config.scopes],
+      });
+      if (!result) throw new GraphTokenError(ERRORS.IDENTITY_PROVIDER_ERROR, 'Entra ID returned no token');
+      return this.toResult(result, 'password', result.account);
+    } catch (error) {
+      this.counters.failures++;
+      throw this.mapError(error);
+    }
+  }
+
+  private toResult(result: AuthenticationResult, grant: Grant, account: AccountInfo | null): IdentityResult {
+    const expiresAt = result.expiresOn ? result.expiresOn.getTime() : this.clock.now() + 3600_000;
+    return {
+      accessToken: result.accessToken,
+      expiresAt,
+      account: account?.username ?? this.config.username,
+      scopes: result.scopes.length ? result.scopes : [...this.config.scopes],
+      cache: this.captured,
+      grant,
+    };
+  }
+
+  /** Maps MSAL's errors to the service's: AADSTS codes first, then HTTP status, then network failure. */
+  mapError(error: unknown): GraphTokenError {
+    if (error instanceof GraphTokenError) return error;
+    const e = error as {
+      errorCode?: string;
+      errorMessage?: string;
+      message?: string;
+      errorNo?: string;
+      status?: number;
+      httpStatus?: number;
+      responseHeaders?: Record<string, string>;
+      error?: { errorCode?: string; errorMessage?: string };
+    };
+    const text = `${e.errorMessage ?? ''} ${e.message ?? ''} ${e.error?.errorMessage ?? ''}`;
+    const code = e.errorNo ?? /AADSTS(\d+)/.exec(text)?.[1];
+    const status = e.status ?? e.httpStatus;
+    const retryAfter = parseRetryAfter(
+      e.responseHeaders?.['retry-after'] ?? e.responseHeaders?.['Retry-After'],
+      this.clock.now(),
+    );
+    if (status === 429 || /throttl/i.test(`${e.errorCode ?? ''} ${text}`)) {
+      return new GraphTokenError(
+        ERRORS.IDENTITY_PROVIDER_THROTTLED,
+        'Entra ID throttled the request (HTTP 429)',
+        {
+          retryAfterSeconds: retryAfter ?? 5,
+          cause: error,
+        },
+      );
+    }
+    if (code && !(status !== undefined && status >= 500)) {
+      const description = /AADSTS\d+:([^\r\n]*)/.exec(text)?.[1]?.trim() ?? e.errorCode ?? 'error';
+      return aadstsError(code, description, error);
+    }
+    if (status !== undefined && status >= 500) {
+      return new GraphTokenError(ERRORS.IDENTITY_PROVIDER_UNAVAILABLE, `Entra ID answered HTTP ${status}`, {
+        retryAfterSeconds: retryAfter,
+        cause: error,
+      });
+    }
+    const errorCode = e.errorCode ?? e.error?.errorCode ?? '';
+    if (
+      /network|endpoints_resolution|openid_config|timeout|ECONN|ENOTFOUND|socket/i.test(
+        `${errorCode} ${text}`,
+      )
+    ) {
+      return new GraphTokenError(
+        ERRORS.IDENTITY_PROVIDER_UNAVAILABLE,
+        `Entra ID could not be reached (${sanitize(errorCode || 'network error')})`,
+        { cause: error },
+      );
+    }
+    return new GraphTokenError(
+      ERRORS.IDENTITY_PROVIDER_ERROR,
+      `Entra ID rejected the request: ${sanitize(errorCode || e.message || 'unknown error')}`,
+      { cause: error },
+    );
+  }
+}
+
+function refreshTokenUnusable(error: unknown, mapped: GraphTokenError): boolean {
+  if (mapped.category === 'credential' || mapped.category === 'transient') return false;
+  const code = mapped.upstreamCode?.replace('AADSTS', '');
+  if (code && REFRESH_TOKEN_UNUSABLE.includes(code)) return true;
+  const errorCode = (error as { errorCode?: string }).errorCode ?? '';
+  return /invalid_grant|no_tokens_found|refresh_token|interaction_required/i.test(errorCode);
+}

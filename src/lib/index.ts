@@ -1,0 +1,56 @@
+/**
+ * Graph Token Manager — library entry point.
+ *
+ * @example
+ * ```ts
+ * import { getGraphAccessToken } from 'graph-token-manager';
+ * const token = await getGraphAccessToken(); // configured from the environment (SPEC §3)
+ * await fetch('https://graph.microsoft.com/v1.0/me', { headers: { authorization: `Bearer ${token}` } });
+ * ```
+ */
+import type { TokenServiceApi } from './api';
+import { MicrosoftGraphTokenService, type TokenServiceOptions } from './service';
+import type { TokenType } from './types';
+
+export type { TokenServiceApi } from './api';
+export { MicrosoftGraphTokenService, schedulePeriodSeconds, type TokenServiceOptions } from './service';
+export {
+  loadConfig,
+  readLocalEnvironment,
+  SETTINGS,
+  isLoopback,
+  type Config,
+  type SettingSpec,
+  type Environment,
+} from './config';
+export { systemClock, ManualClock, type Clock } from './clock';
+export { createJsonLogger, silentLogger, redact, type Logger, type LogLevel } from './logger';
+export * from './errors';
+export * from './types';
+
+export function createTokenService(options: TokenServiceOptions = {}): MicrosoftGraphTokenService {
+  return new MicrosoftGraphTokenService(options);
+}
+
+let shared: MicrosoftGraphTokenService | undefined;
+
+/** The process-wide service, configured from `process.env` on first use. */
+export function getTokenService(): MicrosoftGraphTokenService {
+  shared ??= new MicrosoftGraphTokenService();
+  return shared;
+}
+
+/** Replaces the process-wide service (hosts and tests that build their own). */
+export function setTokenService(service: MicrosoftGraphTokenService | undefined): void {
+  shared = service;
+}
+
+/** A valid delegated Graph access token, from memory when possible (no I/O on a hit). */
+export function getGraphAccessToken(
+  tokenType: TokenType = 'ropc',
+  options: { forceRefresh?: boolean } = {},
+): Promise<string> {
+  return getTokenService().getAccessToken(tokenType, options.forceRefresh ?? false);
+}
+
+export type { TokenServiceApi as Service };
