@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { ROLES, type Role } from './auth';
+import {
+  acquireResultSchema,
+  acquireTokenBodySchema,
+  cleanupSummarySchema,
+  cleanupTokensBodySchema,
+  createdEventSchema,
+  deactivateTokenBodySchema,
+  deactivateTokenParamsSchema,
+  groupEventBodySchema,
+  healthReportSchema,
+  listTokensQuerySchema,
+  noQuerySchema,
+  refreshSummarySchema,
+  refreshTokensBodySchema,
+  statusReportSchema,
+  tokenListSchema,
+  tokenRecordSchema,
+  validateSummarySchema,
+  validateTokensBodySchema,
+} from './schemas';
+
+/**
+ * The HTTP API of SPEC §5 as data: each function file registers one of these, the pipeline validates
+ * against its schemas, the catch-all answers 404/405 from it, and the OpenAPI document is generated
+ * from it.
+ */
+export interface EndpointDefinition {
+  /** The Functions function name. */
+  readonly name: string;
+  /** Route template below the `api` prefix, in Functions syntax (`graph-tokens/{id}/deactivate`). */
+  readonly route: string;
+  readonly method: 'GET' | 'POST';
+  /** `null`: anonymous. */
+  readonly role: Role | null;
+  readonly summary: string;
+  readonly description?: string;
+  readonly query?: z.ZodType;
+  readonly params?: z.ZodType;
+  readonly body?: z.ZodType;
+  readonly successStatus: number;
+  readonly response: z.ZodType;
+  /** Problem statuses specific to this endpoint (the common ones are added by the OpenAPI generator). */
+  readonly problems?: readonly number[];
+}
+
+function endpoint<const E extends EndpointDefinition>(definition: E): E {
+  return Object.freeze(definition);
+}
+
+export const ENDPOINTS = Object.freeze({
+  status: endpoint({
+    name: 'tokenStatus',
+    route: 'graph-tokens/status',
+    method: 'GET',
+    role: ROLES.read,
+    summary: 'Configuration check, token counts, the current token and recent audit entries',
+    query: noQuerySchema,
+    successStatus: 200,
+    response: statusReportSchema,
+  }),
+  list: endpoint({
+    name: 'listTokens',
+    route: 'graph-tokens',
+    method: 'GET',
+    role: ROLES.read,
+    summary: 'Token records (public fields only), one page at a time',
+    query: listTokensQuerySchema,
+    successStatus: 200,
+    response: tokenListSchema,
+  }),
+  acquire: endpoint({
+    name: 'acquireToken',
+    route: 'graph-tokens/acquire_token',
+    method: 'POST',
+    role: ROLES.admin,
+    summary: 'Get the current token, or a new one from the identity provider',
+    description:
+      'Returns where the token came from (`memory`, `storage`, `refresh`, `ropc`); never the token itself. `force_refresh` also lifts a credential block (SPEC §4.5).',
+    query: noQuerySchema,
+    body: acquireTokenBodySchema,
+    successStatus: 200,
+    response: acquireResultSchema,
+    problems: [409, 502, 503],
+  }),
+  refresh: endpoint({
+    name: 'refreshTokens',
+    route: 'graph-tokens/refresh_tokens',
+    method: 'POST',
+    role: ROLES.admin,
+    summary: 'Refresh active tokens (all, of one type, or the listed ids)',
+    query: noQuerySchema,
+    body: refreshTokensBodySchema,
+    successStatus: 200,
+    response: refreshSummarySchema,
+    problems: [503],
+  }),
+  cleanup: endpoint({
+    name: 'cleanupTokens',
+    route: 'graph-tokens/cleanup_tokens',
+    method: 'POST',
+    role: ROLES.admin,
+    summary: 'Deactivate expired tokens, delete old inactive tokens and old audit entries',
+    query: noQuerySchema,
+    body: cleanupTokensBodySchema,
+    successStatus: 200,
+    response: cleanupSummarySchema,
+    problems: [503],
+  }),
+  validate: endpoint({
+    name: 'validateTokens',
+    route: 'graph-tokens/validate_tokens',
+    method: 'POST',
+    role: ROLES.admin,
+    summary: 'Check active tokens against Microsoft Graph (GET /me)',
+    query: noQuerySchema,
+    body: validateTokensBodySchema,
+    successStatus: 200,
+    response: validateSummarySchema,
+    problems: [503],
+  }),
+  deactivate: endpoint({
+    name: 'deactivateToken',
+    route: 'graph-tokens/{id}/deactivate',
+    method: 'POST',
+    role: ROLES.admin,
+    summary: 'Deactivate one token (reason `manual`)',
+    query: noQuerySchema,
+    params: deactivateTokenParamsSchema,
+    body: deactivateTokenBodySchema,
+    successStatus: 200,
+    response: tokenRecordSchema,
+    problems: [404, 503],
+  }),
+  createEvent: endpoint({
+    name: 'createEvent',
+    route: 'events',
+    method: 'POST',
+    role: ROLES.eventsCreate,
+    summary: "Create an event in the group's calendar with the managed token",
+    query: noQuerySchema,
+    body: groupEventBodySchema,
+    successStatus: 201,
+    response: createdEventSchema,
+    problems: [403, 404, 502, 503],
+  }),
+  health: endpoint({
+    name: 'health',
+    route: 'health',
+    method: 'GET',
+    role: null,
+    summary: 'Liveness and dependency checks (no secrets, no token data)',
+    description: 'Answers 200 while the process serves; `status` is `degraded` when a dependency is not.',
+    successStatus: 200,
+    response: healthReportSchema,
+  }),
+  openapi: endpoint({
+    name: 'openapi',
+    route: 'openapi.json',
+    method: 'GET',
+    role: null,
+    summary: 'This document',
+    successStatus: 200,
+    response: z.looseObject({ openapi: z.string() }),
+  }),
+});
+
+export type EndpointKey = keyof typeof ENDPOINTS;
+
+/** Routes this app registers outside `src/functions/*` of this table (the admin page, SPEC §8). */
+export const OTHER_ROUTES: readonly { route: string; methods: readonly string[] }[] = Object.freeze([
+  { route: 'admin', methods: ['GET'] },
+  { route: 'admin/{*path}', methods: ['GET'] },
+]);
+
+/** Every route with its methods: what the catch-all consults to tell 405 from 404. */
+export function knownRoutes(): { route: string; methods: readonly string[] }[] {
+  return [...Object.values(ENDPOINTS).map((e) => ({ route: e.route, methods: [e.method] })), ...OTHER_ROUTES];
+}

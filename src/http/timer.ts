@@ -1,0 +1,53 @@
+import type { InvocationContext, Timer, TimerHandler } from '@azure/functions';
+import type { TokenServiceApi } from '../lib/api';
+import type { OperationContext } from '../lib/types';
+import { describeError, logEvent } from './logging';
+import { tokenService } from './service';
+
+/**
+ * The adapter every timer shares (SPEC §6): the work is audited as actor `timer`, a past-due run still
+ * runs once (the platform calls once, however late), and the outcome is logged with its counts.
+ * A failure is rethrown so the platform records the invocation as failed.
+ */
+export function timerHandler(
+  job: 'refresh' | 'cleanup' | 'validate',
+  work: (service: TokenServiceApi, ctx: OperationContext) => Promise<{ success: boolean }>,
+): TimerHandler {
+  return async (timer: Timer, context: InvocationContext): Promise<void> => {
+    const ctx: OperationContext = { actor: 'timer', correlationId: context.invocationId };
+    const started = Date.now();
+    if (timer.isPastDue) {
+      logEvent(context, 'warn', 'timer.past_due', {
+        job,
+        correlation_id: ctx.correlationId,
+        last: timer.scheduleStatus?.last ?? null,
+        next: timer.scheduleStatus?.next ?? null,
+      });
+    }
+    try {
+      const summary = await work(tokenService(), ctx);
+      logEvent(context, summary.success ? 'info' : 'warn', 'timer.completed', {
+        job,
+        outcome: summary.success ? 'success' : 'failure',
+        duration_ms: Date.now() - started,
+        correlation_id: ctx.correlationId,
+        past_due: timer.isPastDue,
+        ...counts(summary),
+      });
+    } catch (error) {
+      logEvent(context, 'error', 'timer.failed', {
+        job,
+        duration_ms: Date.now() - started,
+        correlation_id: ctx.correlationId,
+        ...describeError(error),
+      });
+      throw error;
+    }
+  };
+}
+
+function counts(summary: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(summary)) if (typeof value === 'number') out[key] = value;
+  return out;
+}
