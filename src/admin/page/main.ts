@@ -1,0 +1,424 @@
+/**
+ * The admin page (SPEC §8): status summary, token table, recent audit entries and the seed's admin
+ * actions. Plain DOM, loaded by index.html as an external script (the CSP forbids inline script).
+ */
+import { expiresIn } from '../../cli/format';
+import type { StatusReport, TokenRecord } from '../../lib/types';
+import { ApiClient, ApiError, readResponse } from './api';
+import { ADMIN_ROLE, type AdminConfig, type Auth, DevAuth, EntraAuth, READ_ROLE, type Session } from './auth';
+import { byId, h, replace } from './dom';
+import { describeResult, type ResultView } from './results';
+import { renderAudit, renderStatus, renderTokenRow } from './views';
+
+const API_BASE = '/api';
+const ADMIN_BASE = `${API_BASE}/admin`;
+/** Data is reloaded this often while signed in; "expires in" ticks every second in between. */
+const RELOAD_MS = 30_000;
+
+class AdminPage {
+  private session: Session | null = null;
+  private api: ApiClient | null = null;
+  private tokens: TokenRecord[] = [];
+  private readonly selected = new Set<string>();
+  private busy = false;
+  private reloadTimer: number | undefined;
+
+  constructor(private readonly auth: Auth) {}
+
+  async start(config: AdminConfig): Promise<void> {
+    const mode = byId('mode');
+    mode.textContent = config.mode === 'sandbox' ? 'Local sandbox' : 'Entra ID';
+    mode.hidden = false;
+    byId('sign-in-admin').addEventListener('click', () => void this.signIn(ADMIN_ROLE));
+    byId('sign-in-read').addEventListener('click', () => void this.signIn(READ_ROLE));
+    byId('sign-in').addEventListener('click', () => void this.signIn(ADMIN_ROLE));
+    byId('sign-out').addEventListener('click', () => void this.signOut());
+    this.wireActions();
+    window.setInterval(() => this.tick(), 1000);
+    try {
+      this.setSession(await this.auth.restore());
+    } catch (error) {
+      this.setSession(null);
+      this.showError(error);
+    }
+    byId('loading').hidden = true;
+  }
+
+  private get isAdmin(): boolean {
+    return this.session?.roles.includes(ADMIN_ROLE) ?? false;
+  }
+
+  private async signIn(role: typeof ADMIN_ROLE | typeof READ_ROLE): Promise<void> {
+    this.clearMessages();
+    try {
+      const session = await this.auth.signIn(role);
+      if (session) this.setSession(session);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  private async signOut(): Promise<void> {
+    const session = this.session;
+    this.setSession(null);
+    this.clearMessages();
+    await session?.signOut();
+  }
+
+  private setSession(session: Session | null): void {
+    this.session = session;
+    this.api = session ? new ApiClient(API_BASE, () => session.token()) : null;
+    const signedIn = session !== null;
+    const sandbox = this.auth instanceof DevAuth;
+    byId('sign-in').hidden = signedIn || sandbox;
+    byId('sign-in-admin').hidden = signedIn || !sandbox;
+    byId('sign-in-read').hidden = signedIn || !sandbox;
+    byId('sign-out').hidden = !signedIn;
+    const user = byId('user');
+    user.hidden = !signedIn;
+    user.textContent = session
+      ? `${session.name} · ${session.roles.includes(ADMIN_ROLE) ? 'Admin' : session.roles.includes(READ_ROLE) ? 'Read-only' : 'no role'}`
+      : '';
+    byId('signed-out').hidden = signedIn;
+    byId('content').hidden = !signedIn;
+    byId('read-only-note').hidden = !signedIn || this.isAdmin;
+    window.clearInterval(this.reloadTimer);
+    this.selected.clear();
+    if (signedIn) {
+      this.reloadTimer = window.setInterval(() => void this.reload(), RELOAD_MS);
+      this.updateButtons();
+      void this.reload();
+    }
+  }
+
+  private wireActions(): void {
+    const action = (id: string, run: () => Promise<void>): void => {
+      byId(id).addEventListener('click', () => void run());
+    };
+    action('action-acquire', () =>
+      this.act(
+        'Acquire a token',
+        'Get a valid token: from the cache or storage if one is valid, else from Entra ID.',
+        'Acquire',
+        () => this.api!.acquire(false).then((r) => describeResult.acquire(r)),
+      ),
+    );
+    action('action-force-refresh', () =>
+      this.act(
+        'Force refresh',
+        'Ask the identity provider for a new token now, even if the current one is valid. This also lifts a credential block, so fix the cause first if there is one.',
+        'Force refresh',
+        () => this.api!.acquire(true).then((r) => describeResult.acquire(r)),
+      ),
+    );
+    action('action-refresh', () =>
+      this.act(
+        'Refresh tokens',
+        'Refresh every active token now (refresh token first, password only if needed).',
+        'Refresh',
+        () => this.api!.refresh().then((r) => describeResult.refresh(r)),
+      ),
+    );
+    action('action-validate', () =>
+      this.act(
+        'Validate tokens',
+        'Check every active token against Microsoft Graph (GET /me).',
+        'Validate',
+        () => this.api!.validate().then((r) => describeResult.validate(r)),
+      ),
+    );
+    action('action-cleanup', () =>
+      this.act(
+        'Clean up',
+        'Deactivate expired tokens, delete inactive tokens and audit entries past their retention.',
+        'Clean up',
+        () => this.api!.cleanup().then((r) => describeResult.cleanup(r)),
+      ),
+    );
+    action('action-reload', async () => {
+      this.clearMessages();
+      await this.reload();
+    });
+    action('bulk-validate', () => {
+      const ids = [...this.selected];
+      return this.act(
+        'Validate selected tokens',
+        `Validate ${count(ids.length)} against Microsoft Graph.`,
+        'Validate',
+        () => this.api!.validate(ids).then((r) => describeResult.validate(r)),
+      );
+    });
+    action('bulk-refresh', () => {
+      const ids = [...this.selected];
+      return this.act('Refresh selected tokens', `Refresh ${count(ids.length)} now.`, 'Refresh', () =>
+        this.api!.refresh(ids).then((r) => describeResult.refresh(r)),
+      );
+    });
+    action('bulk-deactivate', () => {
+      const ids = [...this.selected];
+      return this.act(
+        'Deactivate selected tokens',
+        `Deactivate ${count(ids.length)}. A deactivated token is never served again; acquire a new one afterwards.`,
+        'Deactivate',
+        () => this.deactivateAll(ids),
+      );
+    });
+    byId<HTMLInputElement>('select-all').addEventListener('change', (event) => {
+      const checked = (event.target as HTMLInputElement).checked;
+      this.selected.clear();
+      if (checked) for (const t of this.tokens) this.selected.add(t.id);
+      this.renderTokens();
+    });
+    byId('tokens').addEventListener('change', (event) => {
+      const box = event.target as HTMLInputElement;
+      const id = box.dataset.id;
+      if (!id) return;
+      if (box.checked) this.selected.add(id);
+      else this.selected.delete(id);
+      this.updateSelection();
+    });
+  }
+
+  /** Deactivates one by one and reports each; one failure does not stop the others. */
+  private async deactivateAll(ids: string[]): Promise<ResultView> {
+    const lines: ResultView['lines'] = [];
+    let failed = 0;
+    for (const id of ids) {
+      try {
+        const record = await this.api!.deactivate(id);
+        lines.push({ text: `${record.id}: deactivated (${record.deactivation_reason ?? 'manual'})` });
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        // Every id failing the same way (403, 401, network) is one error, shown as such.
+        if (ids.length === 1 || error.problem.status === 401 || error.problem.status === 403) throw error;
+        failed++;
+        lines.push({
+          text: `${id}: ${error.problem.detail}`,
+          code: error.problem.code,
+          hint: error.problem.hint,
+        });
+      }
+    }
+    this.selected.clear();
+    return { ok: failed === 0, title: `Deactivated ${ids.length - failed} of ${count(ids.length)}.`, lines };
+  }
+
+  /** Confirmation, then the call, then the result or the problem, then fresh data. */
+  private async act(
+    title: string,
+    text: string,
+    confirmLabel: string,
+    run: () => Promise<ResultView>,
+  ): Promise<void> {
+    if (this.busy || !this.api) return;
+    if (!(await confirmDialog(title, text, confirmLabel))) return;
+    this.clearMessages();
+    this.setBusy(true);
+    try {
+      this.showResult(await run());
+    } catch (error) {
+      this.showError(error);
+    } finally {
+      this.setBusy(false);
+      await this.reload();
+    }
+  }
+
+  private async reload(): Promise<void> {
+    if (!this.api) return;
+    try {
+      const [status, list] = await Promise.all([this.api.status(), this.api.list()]);
+      this.tokens = list.items;
+      const known = new Set(this.tokens.map((t) => t.id));
+      for (const id of this.selected) if (!known.has(id)) this.selected.delete(id);
+      this.renderStatus(status);
+      this.renderTokens();
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  private renderStatus(status: StatusReport): void {
+    replace(byId('status-summary'), renderStatus(status, Date.now()));
+    replace(byId('audit').querySelector('tbody')!, ...renderAudit(status.recent_audit));
+  }
+
+  private renderTokens(): void {
+    const now = Date.now();
+    const body = byId('tokens').querySelector('tbody')!;
+    replace(body, ...this.tokens.map((t) => renderTokenRow(t, this.selected.has(t.id), now)));
+    byId('tokens-empty').hidden = this.tokens.length > 0;
+    this.updateSelection();
+  }
+
+  private updateSelection(): void {
+    const n = this.selected.size;
+    byId('selection-count').textContent = n === 0 ? 'No token selected' : `${count(n)} selected`;
+    const all = byId<HTMLInputElement>('select-all');
+    all.checked = n > 0 && n === this.tokens.length;
+    all.indeterminate = n > 0 && n < this.tokens.length;
+    this.updateButtons();
+  }
+
+  /** Read-only users see the buttons disabled; the API refuses them anyway (403). */
+  private updateButtons(): void {
+    for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('.admin-action'))) {
+      const bulk = button.classList.contains('bulk-action');
+      button.disabled = this.busy || !this.isAdmin || (bulk && this.selected.size === 0);
+      if (!this.isAdmin) button.title = `Requires the ${ADMIN_ROLE} role`;
+      else button.removeAttribute('title');
+    }
+    byId<HTMLButtonElement>('action-reload').disabled = this.busy;
+  }
+
+  private setBusy(busy: boolean): void {
+    this.busy = busy;
+    byId('main').setAttribute('aria-busy', String(busy));
+    this.updateButtons();
+  }
+
+  /** Keeps "expires in" current between reloads. */
+  private tick(): void {
+    const now = Date.now();
+    for (const cell of Array.from(document.querySelectorAll<HTMLElement>('[data-expires-at]'))) {
+      cell.textContent = expiresIn(cell.dataset.expiresAt, now);
+    }
+  }
+
+  private clearMessages(): void {
+    byId('error').hidden = true;
+    byId('result').hidden = true;
+  }
+
+  private showResult(result: ResultView): void {
+    const box = byId('result');
+    box.classList.toggle('partial', !result.ok);
+    replace(
+      box,
+      h('p', { class: 'title' }, result.title),
+      result.lines.length > 0
+        ? h(
+            'ul',
+            {},
+            ...result.lines.map((line) =>
+              h(
+                'li',
+                {},
+                line.text,
+                line.code ? h('span', { class: 'code' }, ` [${line.code}]`) : null,
+                line.hint ? h('span', { class: 'hint' }, `Hint: ${line.hint}`) : null,
+              ),
+            ),
+          )
+        : null,
+    );
+    box.hidden = false;
+  }
+
+  private showError(error: unknown): void {
+    this.showProblem(error);
+  }
+
+  showProblem(error: unknown): void {
+    const box = byId('error');
+    const p =
+      error instanceof ApiError
+        ? error.problem
+        : {
+            status: 0,
+            title: 'Unexpected error',
+            detail: error instanceof Error ? error.message : String(error),
+            code: 'PAGE_ERROR',
+            hint: 'Reload the page; if it persists, check the browser console.',
+            correlation_id: null,
+          };
+    replace(
+      box,
+      h(
+        'p',
+        { class: 'title' },
+        h('span', { class: 'code' }, p.code),
+        ` ${p.status ? `(${p.status} ${p.title})` : p.title}: ${p.detail}`,
+      ),
+      h('p', { class: 'hint' }, `Hint: ${p.hint}`),
+      p.correlation_id ? h('p', { class: 'muted' }, `Correlation id: ${p.correlation_id}`) : null,
+    );
+    box.hidden = false;
+    if (p.status === 401 && this.session) byId('user').textContent += ' · session expired, sign in again';
+  }
+}
+
+function count(n: number): string {
+  return `${n} token${n === 1 ? '' : 's'}`;
+}
+
+/** A modal `<dialog>`: focus moves into it, Escape cancels, focus returns to the button afterwards. */
+function confirmDialog(title: string, text: string, confirmLabel: string): Promise<boolean> {
+  const dialog = byId<HTMLDialogElement>('confirm');
+  const ok = byId<HTMLButtonElement>('confirm-ok');
+  const cancel = byId<HTMLButtonElement>('confirm-cancel');
+  byId('confirm-title').textContent = title;
+  byId('confirm-text').textContent = text;
+  ok.textContent = confirmLabel;
+  const opener = document.activeElement as HTMLElement | null;
+  return new Promise((resolve) => {
+    const finish = (answer: boolean): void => {
+      ok.removeEventListener('click', onOk);
+      cancel.removeEventListener('click', onCancel);
+      dialog.removeEventListener('close', onClose);
+      if (dialog.open) dialog.close();
+      opener?.focus();
+      resolve(answer);
+    };
+    const onOk = (): void => finish(true);
+    const onCancel = (): void => finish(false);
+    const onClose = (): void => finish(false);
+    ok.addEventListener('click', onOk);
+    cancel.addEventListener('click', onCancel);
+    dialog.addEventListener('close', onClose);
+    dialog.showModal();
+    cancel.focus();
+  });
+}
+
+async function loadConfig(): Promise<AdminConfig> {
+  const response = await fetch(`${ADMIN_BASE}/config.json`, { cache: 'no-store', credentials: 'omit' });
+  return readResponse<AdminConfig>(response, 'GET /api/admin/config.json');
+}
+
+async function boot(): Promise<void> {
+  let config: AdminConfig;
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    byId('loading').hidden = true;
+    new AdminPage(new DevAuth(ADMIN_BASE)).showProblem(error);
+    return;
+  }
+  let auth: Auth;
+  if (config.mode === 'sandbox') {
+    auth = new DevAuth(ADMIN_BASE);
+  } else if (config.clientId) {
+    auth = new EntraAuth(
+      { ...config, clientId: config.clientId },
+      `${location.origin}${ADMIN_BASE}/redirect.html`,
+    );
+  } else {
+    byId('loading').hidden = true;
+    new AdminPage(new DevAuth(ADMIN_BASE)).showProblem(
+      new ApiError({
+        status: 0,
+        title: 'Sign-in not configured',
+        detail: 'ADMIN_CLIENT_ID is not set, so the page cannot sign you in with Entra ID.',
+        code: 'ADMIN_CLIENT_ID_MISSING',
+        hint: 'Register a single-page application (redirect URI https://<app>/api/admin/redirect.html), set ADMIN_CLIENT_ID to its client id in the app settings, and reload.',
+        correlation_id: null,
+      }),
+    );
+    return;
+  }
+  await new AdminPage(auth).start(config);
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => void boot());
+else void boot();

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { TokenServiceApi } from '../lib/api';
+import { type Config, type Environment, loadConfig, readLocalEnvironment } from '../lib/config';
+import { ERRORS } from '../lib/errors';
+import { createJsonLogger, type Logger, silentLogger } from '../lib/logger';
+import type { OperationContext } from '../lib/types';
+import {
+  CliError,
+  describeFailure,
+  EXIT,
+  type ExitCode,
+  formatFailure,
+  problemJson,
+  usageError,
+} from './failure';
+import { type ProgressStream, withProgress } from './progress';
+
+export interface OutputStream {
+  write(text: string): unknown;
+}
+
+/** Everything the CLI touches outside itself, so tests can run it in-process. */
+export interface CliDeps {
+  stdout: OutputStream;
+  stderr: ProgressStream;
+  /** The process environment; `local.settings.json` in `cwd` fills what it does not set. */
+  env: Environment;
+  cwd: string;
+  now: () => number;
+  createService: (options: { env: Environment; config: Config; logger: Logger }) => TokenServiceApi;
+}
+
+/** Options every command accepts. */
+export interface CommonOptions {
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/**
+ * The environment the functions would see here: real variables first, then `local.settings.json`
+ * `Values` (the Core Tools convention). This is how the CLI in a second terminal shares `npm start`'s
+ * storage, key and identity provider.
+ */
+export function loadEnvironment(deps: Pick<CliDeps, 'env' | 'cwd'>): Environment {
+  try {
+    return readLocalEnvironment(deps.cwd, deps.env);
+  } catch {
+    throw usageError(
+      `local.settings.json in ${deps.cwd} is not valid JSON`,
+      'Fix the file (it must be {"Values": {...}}) or remove it and set the variables in the environment.',
+      'CONFIGURATION_INVALID',
+    );
+  }
+}
+
+export function configurationError(config: Config): CliError {
+  const parts: string[] = [];
+  if (config.report.missing.length > 0) parts.push(`missing ${config.report.missing.join(', ')}`);
+  parts.push(...config.report.problems);
+  return new CliError(
+    `configuration is invalid: ${parts.join('; ')}`,
+    EXIT.usage,
+    ERRORS.CONFIGURATION_INVALID.code,
+    'Set the variables named here in the environment or in local.settings.json (Values) in the current ' +
+      'directory, as for the functions. `npm start` writes a complete local.settings.json for the sandbox.',
+  );
+}
+
+export interface ServiceCommand<T> {
+  /** Shown with a spinner on a terminal while the command runs. */
+  progress: string;
+  run: (service: TokenServiceApi, ctx: OperationContext) => Promise<T>;
+  render: (result: T, now: number) => string;
+  /** Exit code for a result that came back (default: 1 when `success === false`). */
+  exitCode?: (result: T, config: Config) => ExitCode;
+  /** `status` runs with an invalid configuration too: reporting it is its job. */
+  allowInvalidConfig?: boolean;
+}
+
+/**
+ * Runs one service operation in-process: configuration check, service, progress, output, exit code.
+ * The service is always closed (it flushes usage counters) before the exit code is returned.
+ */
+export async function runServiceCommand<T>(
+  deps: CliDeps,
+  options: CommonOptions,
+  command: ServiceCommand<T>,
+): Promise<ExitCode> {
+  const ctx: OperationContext = { actor: 'cli', correlationId: randomUUID() };
+  try {
+    const env = loadEnvironment(deps);
+    const config = loadConfig(env);
+    if (!config.report.valid && !command.allowInvalidConfig) throw configurationError(config);
+    const logger = options.verbose
+      ? createJsonLogger((line) => deps.stderr.write(`${line}\n`), 'debug')
+      : silentLogger;
+    let result: T;
+    try {
+      const service = deps.createService({ env, config, logger });
+      try {
+        result = await withProgress(deps.stderr, command.progress, () => command.run(service, ctx));
+      } finally {
+        await service.close();
+      }
+    } catch (error) {
+      // With a broken configuration the service's own error (storage unreachable...) hides the cause.
+      if (!config.report.valid) throw configurationError(config);
+      throw error;
+    }
+    print(deps, options, result, command.render);
+    return command.exitCode
+      ? command.exitCode(result, config)
+      : (result as { success?: boolean }).success === false
+        ? EXIT.failed
+        : EXIT.ok;
+  } catch (error) {
+    return reportFailure(deps, options, error, ctx.correlationId);
+  }
+}
+
+export function print<T>(
+  deps: Pick<CliDeps, 'stdout' | 'now'>,
+  options: CommonOptions,
+  result: T,
+  render: (result: T, now: number) => string,
+): void {
+  deps.stdout.write(
+    options.json ? `${JSON.stringify(result, null, 2)}\n` : `${render(result, deps.now())}\n`,
+  );
+}
+
+/** `error:`/`code:`/`hint:` on stderr; with `--json` also the problem object on stdout. */
+export function reportFailure(
+  deps: Pick<CliDeps, 'stdout' | 'stderr'>,
+  options: CommonOptions,
+  error: unknown,
+  correlationId: string = randomUUID(),
+): ExitCode {
+  const report = describeFailure(error);
+  deps.stderr.write(formatFailure(report, report.exitCode === EXIT.failed ? correlationId : undefined));
+  if (options.json) deps.stdout.write(`${JSON.stringify(problemJson(report, correlationId), null, 2)}\n`);
+  return report.exitCode;
+}

@@ -1,0 +1,97 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../lib/config';
+import { type CliDeps, type CommonOptions, loadEnvironment, reportFailure } from './context';
+import { API_ROLES, DevTokenError, issueDevToken } from './dev-token';
+import { CliError, EXIT, type ExitCode } from './failure';
+import { duration } from './format';
+import { integer, withCommonOptions } from './options';
+
+interface DevTokenOptions extends CommonOptions {
+  role?: string[];
+  expiresIn: number;
+  audience?: string;
+  upn?: string;
+}
+
+function role(value: string, previous: string[] | undefined): string[] {
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(value)) {
+    throw new InvalidArgumentError(`Not an app role name (known roles: ${API_ROLES.join(', ')}).`);
+  }
+  return [...(previous ?? []), value];
+}
+
+export function registerDevTokenCommand(
+  program: Command,
+  deps: CliDeps,
+  done: (code: ExitCode) => void,
+): void {
+  withCommonOptions(
+    program
+      .command('dev-token')
+      .description(
+        'print a bearer token the local API accepts (local sandbox only; refused for a real tenant)',
+      )
+      .option(
+        '--role <role>',
+        `app role in the token (repeatable; default GraphTokens.Admin; known: ${API_ROLES.join(', ')})`,
+        role,
+      )
+      .option(
+        '--expires-in <seconds>',
+        'lifetime in seconds; negative gives an already expired token',
+        integer(-86400, 86400),
+        3600,
+      )
+      .option('--audience <aud>', 'audience (default: API_AUDIENCE)')
+      .option('--upn <upn>', 'user name in the token (shows as the actor in audit entries)')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  TOKEN=$(graph-tokens dev-token --role GraphTokens.Admin)
+  curl -H "Authorization: Bearer $TOKEN" http://localhost:7071/api/graph-tokens/status
+  graph-tokens dev-token --role GraphTokens.Read --expires-in -60   # expired, for tests`,
+      ),
+  ).action(async (options: DevTokenOptions) => {
+    done(await devToken(deps, options));
+  });
+}
+
+async function devToken(deps: CliDeps, options: DevTokenOptions): Promise<ExitCode> {
+  try {
+    const env = loadEnvironment(deps);
+    const config = loadConfig(env);
+    const token = await issueDevToken(
+      config,
+      env,
+      deps.cwd,
+      {
+        roles: options.role ?? ['GraphTokens.Admin'],
+        expiresInSeconds: options.expiresIn,
+        audience: options.audience,
+        upn: options.upn,
+      },
+      deps.now(),
+    );
+    if (options.json) {
+      deps.stdout.write(`${JSON.stringify(token, null, 2)}\n`);
+    } else {
+      // The token alone on stdout, so `$(graph-tokens dev-token)` works; the description goes to stderr.
+      deps.stdout.write(`${token.access_token}\n`);
+      if (deps.stderr.isTTY) {
+        const life =
+          token.expires_in >= 0 ? `expires in ${duration(token.expires_in)}` : 'already expired (as asked)';
+        deps.stderr.write(
+          `Bearer token for ${token.upn}, roles ${token.roles.join(', ') || '(none)'}, audience ${token.audience}, ${life}.\n`,
+        );
+      }
+    }
+    return EXIT.ok;
+  } catch (error) {
+    const failure =
+      error instanceof DevTokenError
+        ? new CliError(error.message, EXIT.usage, error.code, error.hint)
+        : error;
+    return reportFailure(deps, options, failure);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Bearer tokens for the local sandbox, signed with the sandbox identity provider's persisted key, so the
+ * local API accepts them exactly as it accepts Entra ID tokens (issuer, audience, signature, expiry).
+ * Used by `graph-tokens dev-token` and by the admin page's password-less dev sign-in. Refused unless the
+ * configured identity provider is on this machine: a real tenant never sees a dev token.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Config, Environment } from '../lib/config';
+
+export const API_ROLES = Object.freeze(['GraphTokens.Read', 'GraphTokens.Admin', 'Events.Create'] as const);
+
+/** Where `npm start` keeps the sandbox identity provider's signing key (relative to the project). */
+export const SIGNING_KEY_FILE_NAME = 'idp-signing-key.json';
+export const DEFAULT_SIGNING_KEY_FILE = join('.sandbox', SIGNING_KEY_FILE_NAME);
+
+/** Overrides the key file location (tests start their own sandbox with its own key). */
+export const SIGNING_KEY_VARIABLE = 'SANDBOX_SIGNING_KEY_FILE';
+
+export interface DevTokenRequest {
+  roles: readonly string[];
+  /** Lifetime in seconds; negative gives a token that expired that long ago (for tests). */
+  expiresInSeconds: number;
+  audience?: string;
+  upn?: string;
+  name?: string;
+}
+
+/** The user of dev tokens unless `--upn` says otherwise. */
+export const DEV_UPN = 'dev-operator@sandbox.localhost';
+
+export interface DevToken {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_at: string;
+  expires_in: number;
+  roles: string[];
+  audience: string;
+  issuer: string;
+  upn: string;
+  oid: string;
+}
+
+/** Why no dev token: not the sandbox (`DEV_TOKEN_REFUSED`) or the sandbox is not set up. */
+export class DevTokenError extends Error {
+  constructor(
+    readonly code: 'DEV_TOKEN_REFUSED' | 'DEV_TOKEN_UNAVAILABLE',
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'DevTokenError';
+  }
+}
+
+/**
+ * The sandbox signing key: `SANDBOX_SIGNING_KEY_FILE`, else `idp-signing-key.json` in the sandbox
+ * directory (`GRAPH_SANDBOX_DIR`, else `.sandbox/` in `cwd`), where `npm start` persists it.
+ */
+export function signingKeyPath(env: Environment, cwd: string): string {
+  const absolute = (p: string): string => (isAbsolute(p) ? p : join(cwd, p));
+  const configured = env[SIGNING_KEY_VARIABLE]?.trim();
+  if (configured) return absolute(configured);
+  const dir = env.GRAPH_SANDBOX_DIR?.trim();
+  return dir ? join(absolute(dir), SIGNING_KEY_FILE_NAME) : join(cwd, DEFAULT_SIGNING_KEY_FILE);
+}
+
+/** The issuer the API checks: Entra ID's v2.0 issuer shape on the sandbox host. */
+export function sandboxIssuer(config: Config): string {
+  return `${config.authorityHost}/${config.tenant}/v2.0`;
+}
+
+/** A stable object id per user name, so audit entries of one dev user group together. */
+function devObjectId(upn: string): string {
+  const h = createHash('sha256').update(`graph-token-manager-dev:${upn}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export async function issueDevToken(
+  config: Config,
+  env: Environment,
+  cwd: string,
+  request: DevTokenRequest,
+  now: number = Date.now(),
+): Promise<DevToken> {
+  if (!config.isSandbox) {
+    throw new DevTokenError(
+      'DEV_TOKEN_REFUSED',
+      `dev tokens are only issued by the local sandbox, and GRAPH_AUTHORITY_HOST is ${config.authorityHost} (a real identity provider)`,
+      'Sign in with Entra ID to call this API. For local development run `npm start` and use the CLI in the ' +
+        'same directory: it writes local.settings.json pointing at the sandbox.',
+    );
+  }
+  if (!config.tenant) {
+    throw new DevTokenError(
+      'DEV_TOKEN_UNAVAILABLE',
+      'GRAPH_TENANT is not set',
+      'Set GRAPH_TENANT (the sandbox tenant) in the environment or local.settings.json.',
+    );
+  }
+  const audience = request.audience ?? config.apiAudience;
+  if (!audience) {
+    throw new DevTokenError(
+      'DEV_TOKEN_UNAVAILABLE',
+      'API_AUDIENCE is not set',
+      'Set API_AUDIENCE (the audience the local API checks) or pass --audience.',
+    );
+  }
+  const keyFile = signingKeyPath(env, cwd);
+  if (!existsSync(keyFile)) {
+    throw new DevTokenError(
+      'DEV_TOKEN_UNAVAILABLE',
+      `the sandbox signing key ${keyFile} does not exist`,
+      `Start the local stack with \`npm start\` in this directory (it creates the key), or set ${SIGNING_KEY_VARIABLE}.`,
+    );
+  }
+  const upn = request.upn ?? DEV_UPN;
+  const oid = devObjectId(upn);
+  const issuer = sandboxIssuer(config);
+  // Loaded on demand: the sandbox code is never needed by a function app in Azure.
+  const { signWithStoredKey } = await import('../sandbox/identityProvider');
+  const token = await signWithStoredKey(keyFile, issuer, {
+    audience,
+    roles: [...request.roles],
+    expiresInSeconds: request.expiresInSeconds,
+    oid,
+    upn,
+    name: request.name ?? 'Sandbox operator',
+  });
+  const exp = Math.floor(now / 1000) + request.expiresInSeconds;
+  return {
+    access_token: token,
+    token_type: 'Bearer',
+    expires_at: new Date(exp * 1000).toISOString(),
+    expires_in: request.expiresInSeconds,
+    roles: [...request.roles],
+    audience,
+    issuer,
+    upn,
+    oid,
+  };
+}

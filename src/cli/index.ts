@@ -1,0 +1,30 @@
+/**
+ * `graph-tokens`: the seed's management commands (SPEC §7), run in-process against the same configuration
+ * as the functions. `bin/graph-tokens.js` loads this file.
+ */
+import { createTokenService } from '../lib';
+import type { CliDeps } from './context';
+import { runCli } from './program';
+
+export { runCli } from './program';
+export type { CliDeps } from './context';
+
+export function processDeps(): CliDeps {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => Date.now(),
+    createService: ({ env, config, logger }) => createTokenService({ env, config, logger }),
+  };
+}
+
+/**
+ * Runs the CLI with the process's arguments and exits with its code. The exit is explicit because an
+ * SDK's keep-alive socket must not keep a finished command waiting; stdout is drained first.
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const code = await runCli(argv, processDeps());
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
