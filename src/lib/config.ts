@@ -280,6 +280,12 @@ export function loadConfig(env: Environment = process.env): Config {
     return v;
   };
 
+  const schedules = Object.freeze({
+    refresh: schedule('REFRESH_SCHEDULE'),
+    cleanup: schedule('CLEANUP_SCHEDULE'),
+    validate: schedule('VALIDATE_SCHEDULE'),
+  });
+
   let isSandbox = false;
   try {
     isSandbox = isLoopback(new URL(authorityHost).hostname);
@@ -313,11 +319,7 @@ export function loadConfig(env: Environment = process.env): Config {
     apiAudience,
     managedIdentityClientId: get('AZURE_CLIENT_ID'),
     adminClientId: get('ADMIN_CLIENT_ID'),
-    schedules: Object.freeze({
-      refresh: schedule('REFRESH_SCHEDULE'),
-      cleanup: schedule('CLEANUP_SCHEDULE'),
-      validate: schedule('VALIDATE_SCHEDULE'),
-    }),
+    schedules,
     lifecycle,
     inAzure,
     isSandbox,

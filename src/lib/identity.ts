@@ -12,6 +12,8 @@ import { aadstsError, ERRORS, GraphTokenError, REFRESH_TOKEN_UNUSABLE, sanitize 
 import type { Logger } from './logger';
 import { parseRetryAfter } from './retry';
 
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
+
 export type Grant = 'refresh_token' | 'password';
 
 export interface IdentityResult {
@@ -132,7 +134,8 @@ export class IdentityClient {
       accessToken: result.accessToken,
       expiresAt,
       account: account?.username ?? this.config.username,
-      scopes: result.scopes.length ? result.scopes : [...this.config.scopes],
+      // MSAL adds the OIDC scopes it always requests; the record lists the resource scopes granted.
+      scopes: result.scopes.filter((scope) => !OIDC_SCOPES.has(scope.toLowerCase())),
       cache: this.captured,
       grant,
     };
