@@ -1,0 +1,157 @@
+// Graph Token Manager: entry point for `azd up` and `az deployment sub create`. Creates (or reuses) the
+// resource group and deploys resources.bicep into it. See docs/infra.md.
+targetScope = 'subscription'
+
+@description('Name of the environment (azd: AZURE_ENV_NAME); part of every resource name.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region of every resource (Flex Consumption must be available there).')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Resource group to create or reuse; default rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Object id of the deploying user or service principal; it gets Key Vault Secrets Officer so the post-provision step can store the secrets. Empty to skip.')
+param principalId string = ''
+
+@description('Type of principalId: User, ServicePrincipal or Group; empty means User.')
+param principalType string = ''
+
+@description('App registration (public client, "Allow public client flows") used for ROPC.')
+@minLength(1)
+param graphClientId string
+
+@description('Tenant id or verified domain of the service account; empty means the deployment\'s tenant.')
+param graphTenant string = ''
+
+@description('Service account UPN.')
+@minLength(1)
+param graphUsername string
+
+@description('Microsoft 365 group whose calendar receives events; empty if events are not used.')
+param graphGroupId string = ''
+
+@description('Entra ID authority host (national clouds); empty means the login endpoint of the deployment\'s cloud.')
+param graphAuthorityHost string = ''
+
+@description('Microsoft Graph base URL (national clouds); empty means https://graph.microsoft.com/v1.0.')
+param graphApiBaseUrl string = ''
+
+@description('Delegated scopes, space separated; empty means Group.ReadWrite.All and User.Read on Graph.')
+param graphScopes string = ''
+
+@description('Audience caller tokens must carry: the Application ID URI (or client id) of the API app registration.')
+@minLength(1)
+param apiAudience string
+
+@description('Client id of the SPA app registration for the admin page; empty to leave admin sign-in unconfigured.')
+param adminClientId string = ''
+
+@description('Token table name (the audit table is <name>Audit); empty means GraphTokens.')
+param tokenTableName string = ''
+
+@description('NCRONTAB schedule of the refresh timer; empty means every 5 minutes.')
+param refreshSchedule string = ''
+
+@description('NCRONTAB schedule of the cleanup timer; empty means daily at 02:30 UTC.')
+param cleanupSchedule string = ''
+
+@description('NCRONTAB schedule of the validate timer; empty means Mondays at 03:00 UTC.')
+param validateSchedule string = ''
+
+@description('Node.js major version of the Functions runtime.')
+@allowed([
+  '20'
+  '22'
+])
+param nodeVersion string = '22'
+
+@description('Upper bound on Flex Consumption instances.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory per instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Always-ready instances for HTTP functions; 0 scales to zero (billed only per execution).')
+@minValue(0)
+param alwaysReadyInstances int = 0
+
+@description('Days a deleted vault or secret can be recovered.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
+
+@description('Days Log Analytics keeps data.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Daily Log Analytics ingestion cap in GB; -1 means no cap.')
+param logDailyQuotaGb int = -1
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
+  location: location
+  tags: {
+    'azd-env-name': environmentName
+  }
+}
+
+module resources 'resources.bicep' = {
+  name: 'graph-token-manager'
+  scope: rg
+  params: {
+    environmentName: environmentName
+    location: location
+    principalId: principalId
+    principalType: principalType
+    graphClientId: graphClientId
+    graphTenant: graphTenant
+    graphUsername: graphUsername
+    graphGroupId: graphGroupId
+    graphAuthorityHost: graphAuthorityHost
+    graphApiBaseUrl: graphApiBaseUrl
+    graphScopes: graphScopes
+    apiAudience: apiAudience
+    adminClientId: adminClientId
+    tokenTableName: tokenTableName
+    refreshSchedule: refreshSchedule
+    cleanupSchedule: cleanupSchedule
+    validateSchedule: validateSchedule
+    nodeVersion: nodeVersion
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    alwaysReadyInstances: alwaysReadyInstances
+    keyVaultSoftDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    logRetentionInDays: logRetentionInDays
+    logDailyQuotaGb: logDailyQuotaGb
+  }
+}
+
+// Outputs land in the azd environment (.azure/<env>/.env) and so reach the post-provision hook.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = resources.outputs.functionAppName
+output SERVICE_API_NAME string = resources.outputs.functionAppName
+output SERVICE_API_URI string = resources.outputs.functionAppUri
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = resources.outputs.identityClientId
+output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = resources.outputs.identityPrincipalId
+output KEY_VAULT_NAME string = resources.outputs.keyVaultName
+output KEY_VAULT_URL string = resources.outputs.keyVaultUri
+output AZURE_STORAGE_ACCOUNT_NAME string = resources.outputs.storageAccountName
+output TOKEN_TABLE_ENDPOINT string = resources.outputs.tableEndpoint
+output TOKEN_TABLE_NAME string = resources.outputs.tokenTableName
+output APPLICATIONINSIGHTS_NAME string = resources.outputs.applicationInsightsName
+output GRAPH_CLIENT_ID string = graphClientId
+output API_AUDIENCE string = apiAudience

@@ -1,0 +1,513 @@
+/**
+ * Infrastructure checks (SPEC §11): compiles infra/main.bicep with the repository's Bicep CLI
+ * (scripts/bicep.sh, which also lints with zero warnings allowed) and asserts the security properties and
+ * the app settings on the compiled ARM JSON. The list of settings comes from src/lib/config.ts, so code and
+ * infrastructure cannot drift apart. Also runs scripts/postprovision.sh against a stand-in `az` to check
+ * that secrets never reach a command line.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SETTINGS } from '../../src/lib/config';
+
+const ROOT = join(__dirname, '..', '..');
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+interface Resource {
+  type: string;
+  name: string;
+  /** The template (main or a module) that declares the resource. */
+  template: JsonObject;
+  /** The module deployment that holds the template; undefined for main.bicep itself. */
+  deployment: string | undefined;
+  body: JsonObject;
+}
+
+const ROLES = {
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+} as const;
+const KEY_VAULT_SECRETS_OFFICER = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7';
+
+/** Settings the platform needs that are not §3 settings of the code. */
+const PLATFORM_SETTINGS = [
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__credential',
+  'AzureWebJobsStorage__clientId',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+];
+
+/** A required setting may be met by another one: the table endpoint with identity replaces a connection string. */
+const ALTERNATIVES: Record<string, string[]> = { AzureWebJobsStorage: ['TOKEN_TABLE_ENDPOINT'] };
+
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function at(value: Json | undefined, path: string): Json | undefined {
+  let current = value;
+  for (const key of path.split('.')) {
+    if (!isObject(current)) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+function asArray(value: Json | undefined): Json[] {
+  if (Array.isArray(value)) return value;
+  if (isObject(value)) return Object.values(value); // symbolic-name templates keep resources in an object
+  return [];
+}
+
+/** Every resource of the template, module deployments included (child `resources` arrays flattened). */
+function collect(template: JsonObject, deployment: string | undefined, out: Resource[] = []): Resource[] {
+  const visit = (value: Json): void => {
+    if (!isObject(value) || typeof value.type !== 'string') return;
+    const name = typeof value.name === 'string' ? value.name : '';
+    out.push({ type: value.type, name, template, deployment, body: value });
+    asArray(value.resources).forEach(visit);
+    const nested = at(value, 'properties.template');
+    if (value.type === 'Microsoft.Resources/deployments' && isObject(nested)) collect(nested, name, out);
+  };
+  asArray(template.resources).forEach(visit);
+  return out;
+}
+
+function main(): { template: JsonObject; resources: Resource[] } {
+  const template = compiled();
+  return { template, resources: collect(template, undefined) };
+}
+
+let compiledTemplate: JsonObject | undefined;
+function compiled(): JsonObject {
+  if (compiledTemplate === undefined) throw new Error('the Bicep was not compiled (see the beforeAll error)');
+  return compiledTemplate;
+}
+
+function ofType(resources: Resource[], type: string): Resource[] {
+  return resources.filter((r) => r.type.toLowerCase() === type.toLowerCase());
+}
+
+function single(resources: Resource[], type: string): Resource {
+  const found = ofType(resources, type);
+  expect(found.map((r) => r.type)).toEqual([type]);
+  return found[0];
+}
+
+/** A template parameter reference such as "[parameters('nodeVersion')]", or undefined for anything else. */
+function parameterName(value: Json | undefined): string | undefined {
+  return typeof value === 'string' ? /^\[parameters\('([^']+)'\)\]$/.exec(value)?.[1] : undefined;
+}
+
+let workDir = '';
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'gtm-infra-'));
+  const out = join(workDir, 'main.json');
+  const run = spawnSync('bash', [join(ROOT, 'scripts', 'bicep.sh'), 'build', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.error !== undefined || run.status !== 0) {
+    throw new Error(
+      `scripts/bicep.sh build failed (exit ${String(run.status)}${run.error ? `, ${run.error.message}` : ''}). ` +
+        'It needs `bicep` on PATH or `dotnet` to restore Azure.Bicep.CommandLine.linux-x64 from NuGet.\n' +
+        `${run.stderr}`,
+    );
+  }
+  compiledTemplate = JSON.parse(readFileSync(out, 'utf8')) as JsonObject;
+}, 120_000);
+
+afterAll(() => {
+  if (workDir !== '') rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('storage account', () => {
+  it('accepts only Entra ID over TLS 1.2+ HTTPS and never public blobs', () => {
+    const { resources } = main();
+    const storage = single(resources, 'Microsoft.Storage/storageAccounts');
+    expect(at(storage.body, 'properties.allowSharedKeyAccess')).toBe(false);
+    expect(at(storage.body, 'properties.minimumTlsVersion')).toBe('TLS1_2');
+    expect(at(storage.body, 'properties.allowBlobPublicAccess')).toBe(false);
+    expect(at(storage.body, 'properties.supportsHttpsTrafficOnly')).toBe(true);
+    for (const container of ofType(resources, 'Microsoft.Storage/storageAccounts/blobServices/containers')) {
+      expect(at(container.body, 'properties.publicAccess') ?? 'None').toBe('None');
+    }
+  });
+
+  it('creates the token table and its audit table in a table service', () => {
+    const { resources } = main();
+    single(resources, 'Microsoft.Storage/storageAccounts/tableServices');
+    const tables = ofType(resources, 'Microsoft.Storage/storageAccounts/tableServices/tables').map(
+      (t) => t.name,
+    );
+    expect(tables).toHaveLength(2);
+    expect(tables.filter((name) => name.includes("parameters('tokenTableName')"))).toHaveLength(2);
+    expect(tables.filter((name) => name.includes('Audit'))).toHaveLength(1);
+    // The name comes from a parameter whose default is the code's default.
+    const tokenTable = SETTINGS.find((s) => s.name === 'TOKEN_TABLE_NAME');
+    expect(JSON.stringify(compiled())).toContain(`'${tokenTable?.default ?? 'GraphTokens'}'`);
+  });
+});
+
+describe('function app', () => {
+  it('runs on Flex Consumption (FC1) with Node.js 20 or newer', () => {
+    const { resources } = main();
+    const plan = single(resources, 'Microsoft.Web/serverfarms');
+    expect(at(plan.body, 'sku.name')).toBe('FC1');
+    expect(at(plan.body, 'sku.tier')).toBe('FlexConsumption');
+    expect(at(plan.body, 'properties.reserved')).toBe(true);
+
+    const site = single(resources, 'Microsoft.Web/sites');
+    expect(at(site.body, 'kind')).toBe('functionapp,linux');
+    expect(at(site.body, 'properties.functionAppConfig.runtime.name')).toBe('node');
+    const version = at(site.body, 'properties.functionAppConfig.runtime.version');
+    const param = parameterName(version);
+    // A literal version, or a parameter that can only take versions >= 20.
+    const possible =
+      param === undefined ? [version] : asArray(at(site.template, `parameters.${param}.allowedValues`));
+    expect(possible.length).toBeGreaterThan(0);
+    for (const v of possible) expect(Number.parseInt(String(v), 10)).toBeGreaterThanOrEqual(20);
+  });
+
+  it('is HTTPS only with TLS 1.2, FTP off and basic-auth publishing off', () => {
+    const { resources } = main();
+    const site = single(resources, 'Microsoft.Web/sites');
+    expect(at(site.body, 'properties.httpsOnly')).toBe(true);
+    expect(at(site.body, 'properties.siteConfig.minTlsVersion')).toBe('1.2');
+    expect(at(site.body, 'properties.siteConfig.ftpsState')).toBe('Disabled');
+    const policies = ofType(resources, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+    const allowed = Object.fromEntries(
+      policies.map((p) => [/'(ftp|scm)'\)\]$/.exec(p.name)?.[1] ?? p.name, at(p.body, 'properties.allow')]),
+    );
+    expect(allowed).toEqual({ ftp: false, scm: false });
+  });
+
+  it('runs as the user-assigned identity and reads its deployment package with it', () => {
+    const { resources } = main();
+    const site = single(resources, 'Microsoft.Web/sites');
+    expect(at(site.body, 'identity.type')).toBe('UserAssigned');
+    const identities = at(site.body, 'identity.userAssignedIdentities');
+    expect(isObject(identities) && Object.keys(identities)).toHaveLength(1);
+    const identityId = isObject(identities) ? Object.keys(identities)[0] : '';
+    const storage = at(site.body, 'properties.functionAppConfig.deployment.storage');
+    expect(at(storage, 'type')).toBe('blobContainer');
+    expect(at(storage, 'authentication.type')).toBe('UserAssignedIdentity');
+    const referenced = (value: Json | undefined): string[] =>
+      [...String(value).matchAll(/parameters\('([^']+)'\)/g)].map((m) => m[1]);
+    expect(referenced(identityId)).toHaveLength(1);
+    expect(referenced(at(storage, 'authentication.userAssignedIdentityResourceId'))).toEqual(
+      referenced(identityId),
+    );
+    single(resources, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+  });
+});
+
+describe('Key Vault, Application Insights', () => {
+  it('Key Vault uses RBAC, soft delete and purge protection', () => {
+    const vault = single(main().resources, 'Microsoft.KeyVault/vaults');
+    expect(at(vault.body, 'properties.enableRbacAuthorization')).toBe(true);
+    expect(at(vault.body, 'properties.enableSoftDelete')).toBe(true);
+    expect(at(vault.body, 'properties.enablePurgeProtection')).toBe(true);
+    expect(at(vault.body, 'properties.softDeleteRetentionInDays')).toBeDefined();
+    expect(at(vault.body, 'properties.accessPolicies')).toBeUndefined();
+  });
+
+  it('Application Insights is workspace-based with local auth off', () => {
+    const { resources } = main();
+    const insights = single(resources, 'Microsoft.Insights/components');
+    expect(at(insights.body, 'properties.DisableLocalAuth')).toBe(true);
+    expect(String(at(insights.body, 'properties.WorkspaceResourceId'))).toContain(
+      'Microsoft.OperationalInsights/workspaces',
+    );
+    single(resources, 'Microsoft.OperationalInsights/workspaces');
+  });
+});
+
+describe('role assignments', () => {
+  const assignments = (): Resource[] => ofType(main().resources, 'Microsoft.Authorization/roleAssignments');
+  const roleOf = (r: Resource): string => String(at(r.body, 'properties.roleDefinitionId'));
+  const toIdentity = (r: Resource): boolean =>
+    String(at(r.body, 'properties.principalId')).includes('Microsoft.ManagedIdentity/userAssignedIdentities');
+
+  it('live in one module', () => {
+    expect(new Set(assignments().map((r) => r.deployment)).size).toBe(1);
+  });
+
+  it.each([
+    [
+      'Storage Table Data Contributor',
+      ROLES.storageTableDataContributor,
+      'Microsoft.Storage/storageAccounts',
+    ],
+    ['Storage Blob Data Owner', ROLES.storageBlobDataOwner, 'Microsoft.Storage/storageAccounts'],
+    [
+      'Storage Queue Data Contributor',
+      ROLES.storageQueueDataContributor,
+      'Microsoft.Storage/storageAccounts',
+    ],
+    ['Key Vault Secrets User', ROLES.keyVaultSecretsUser, 'Microsoft.KeyVault/vaults'],
+    ['Monitoring Metrics Publisher', ROLES.monitoringMetricsPublisher, 'Microsoft.Insights/components'],
+  ])('grant %s to the managed identity on its resource only', (_name, roleId, scopeType) => {
+    const matching = assignments().filter((r) => roleOf(r).includes(roleId));
+    expect(matching).toHaveLength(1);
+    const [assignment] = matching;
+    expect(toIdentity(assignment)).toBe(true);
+    expect(at(assignment.body, 'properties.principalType')).toBe('ServicePrincipal');
+    expect(at(assignment.body, 'condition')).toBeUndefined();
+    expect(String(at(assignment.body, 'scope'))).toContain(`'${scopeType}'`);
+  });
+
+  it('grant the identity nothing else, and the deployer only Key Vault Secrets Officer, optionally', () => {
+    const allowed = Object.values(ROLES) as string[];
+    for (const r of assignments().filter(toIdentity)) {
+      expect(allowed.some((id) => roleOf(r).includes(id))).toBe(true);
+    }
+    const others = assignments().filter((r) => !toIdentity(r));
+    expect(others).toHaveLength(1);
+    expect(roleOf(others[0])).toContain(KEY_VAULT_SECRETS_OFFICER);
+    expect(String(at(others[0].body, 'condition'))).toContain('empty(');
+  });
+});
+
+describe('app settings', () => {
+  /** name -> value of every app setting the template sets (siteConfig.appSettings or config/appsettings). */
+  function appSettings(): Map<string, Json> {
+    const { resources } = main();
+    const settings = new Map<string, Json>();
+    const site = single(resources, 'Microsoft.Web/sites');
+    for (const item of asArray(at(site.body, 'properties.siteConfig.appSettings'))) {
+      if (isObject(item) && typeof item.name === 'string') settings.set(item.name, item.value ?? null);
+    }
+    for (const config of ofType(resources, 'Microsoft.Web/sites/config')) {
+      const props = at(config.body, 'properties');
+      if (/appsettings/i.test(config.name) && isObject(props)) {
+        for (const [name, value] of Object.entries(props)) settings.set(name, value);
+      }
+    }
+    return settings;
+  }
+
+  it('wire every setting the code requires in Azure (derived from src/lib/config.ts)', () => {
+    const names = [...appSettings().keys()];
+    const required = SETTINGS.filter((s) => ['always', 'azure', 'events'].includes(s.required));
+    expect(required.length).toBeGreaterThan(0);
+    const missing = required
+      .filter((s) => !names.includes(s.name))
+      .filter((s) => !(ALTERNATIVES[s.name] ?? []).some((alt) => names.includes(alt)))
+      .map((s) => s.name);
+    expect(missing).toEqual([]);
+  });
+
+  it('never set a secret or a local-only setting', () => {
+    const names = [...appSettings().keys()];
+    const forbidden = SETTINGS.filter((s) => s.secret || s.localOnly).map((s) => s.name);
+    expect(forbidden).toEqual(expect.arrayContaining(['GRAPH_PASSWORD', 'TOKEN_ENCRYPTION_KEY']));
+    expect(names.filter((n) => forbidden.includes(n))).toEqual([]);
+    // No connection string with a key either: storage is reached with the managed identity.
+    expect(names).not.toContain('AzureWebJobsStorage');
+    for (const value of appSettings().values()) {
+      expect(String(value)).not.toMatch(
+        /AccountKey=|SharedAccessSignature=|InstrumentationKey=[0-9a-f-]{36}/i,
+      );
+    }
+  });
+
+  it('wire the §3 settings, the identity and telemetry the way Flex Consumption expects', () => {
+    const settings = appSettings();
+    const expected = [
+      ...PLATFORM_SETTINGS,
+      'AZURE_CLIENT_ID',
+      'KEY_VAULT_URL',
+      'TOKEN_TABLE_ENDPOINT',
+      'TOKEN_TABLE_NAME',
+      'GRAPH_CLIENT_ID',
+      'GRAPH_TENANT',
+      'GRAPH_USERNAME',
+      'GRAPH_GROUP_ID',
+      'GRAPH_AUTHORITY_HOST',
+      'GRAPH_API_BASE_URL',
+      'GRAPH_SCOPES',
+      'API_AUDIENCE',
+      'ADMIN_CLIENT_ID',
+      'REFRESH_SCHEDULE',
+      'CLEANUP_SCHEDULE',
+      'VALIDATE_SCHEDULE',
+    ];
+    expect([...settings.keys()].sort()).toEqual([...expected].sort());
+    // Every name is either a setting the code knows or a platform setting (catches typos).
+    const known = new Set([...SETTINGS.map((s) => s.name), ...PLATFORM_SETTINGS]);
+    expect([...settings.keys()].filter((n) => !known.has(n))).toEqual([]);
+    expect(settings.get('AzureWebJobsStorage__credential')).toBe('managedidentity');
+    expect(String(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING'))).toMatch(
+      /Authorization=AAD;ClientId=/,
+    );
+    // TOKEN_TABLE_ENDPOINT is the storage module's https://<account>.table.<cloud suffix> output.
+    const { resources } = main();
+    const site = single(resources, 'Microsoft.Web/sites');
+    const param = parameterName(settings.get('TOKEN_TABLE_ENDPOINT'));
+    const siteModule = resources.find(
+      (r) => r.type === 'Microsoft.Resources/deployments' && r.name === site.deployment,
+    );
+    expect(String(at(siteModule?.body, `properties.parameters.${param}.value`))).toMatch(
+      /'storage'.*\.outputs\.tableEndpoint\.value/,
+    );
+    const storageModule = resources.find(
+      (r) => r.type === 'Microsoft.Resources/deployments' && r.name === 'storage',
+    );
+    expect(String(at(storageModule?.body, 'properties.template.outputs.tableEndpoint.value'))).toMatch(
+      /^\[format\('https:\/\/\{0\}\.table\.\{1\}', .*environment\(\)\.suffixes\.storage\)\]$/,
+    );
+    // Flex Consumption rejects these; the runtime comes from functionAppConfig.
+    expect(settings.has('FUNCTIONS_WORKER_RUNTIME')).toBe(false);
+    expect(settings.has('FUNCTIONS_EXTENSION_VERSION')).toBe(false);
+  });
+});
+
+describe('parameters and outputs', () => {
+  it('main.bicep and resources.bicep agree on every shared parameter', () => {
+    const { template, resources } = main();
+    const inner = resources.find(
+      (r) => r.type === 'Microsoft.Resources/deployments' && r.deployment === undefined,
+    );
+    const innerTemplate = at(inner?.body, 'properties.template');
+    const outerParams = at(template, 'parameters');
+    const innerParams = at(innerTemplate, 'parameters');
+    if (!isObject(outerParams) || !isObject(innerParams)) throw new Error('no parameters in the templates');
+    const passed = at(inner?.body, 'properties.parameters');
+    for (const [name, spec] of Object.entries(innerParams)) {
+      if (name === 'location') continue; // main passes it; resources.bicep defaults to the group's location
+      expect([name, at(spec, 'defaultValue')]).toEqual([name, at(outerParams[name], 'defaultValue')]);
+      expect([name, at(spec, 'allowedValues')]).toEqual([name, at(outerParams[name], 'allowedValues')]);
+      expect([name, at(passed, `${name}.value`)]).toEqual([name, `[parameters('${name}')]`]);
+    }
+  });
+
+  it('main.parameters.json maps azd environment variables, with no secret and no literal value', () => {
+    const file = JSON.parse(readFileSync(join(ROOT, 'infra', 'main.parameters.json'), 'utf8')) as JsonObject;
+    const params = at(file, 'parameters');
+    if (!isObject(params)) throw new Error('main.parameters.json has no parameters');
+    const declared = at(compiled(), 'parameters');
+    for (const [name, entry] of Object.entries(params)) {
+      expect(isObject(declared) && name in declared).toBe(true);
+      expect([name, at(entry, 'value')]).toEqual([name, expect.stringMatching(/^\$\{[A-Z][A-Z0-9_]*\}$/)]);
+    }
+    const text = JSON.stringify(file);
+    expect(text).not.toMatch(/GRAPH_PASSWORD|TOKEN_ENCRYPTION_KEY/);
+    // Every required parameter gets a value from the environment.
+    if (isObject(declared)) {
+      const required = Object.entries(declared).filter(([, spec]) => at(spec, 'defaultValue') === undefined);
+      expect(required.map(([name]) => name).filter((name) => !(name in params))).toEqual([]);
+    }
+  });
+
+  it('exposes the outputs azd and the post-provision hook use', () => {
+    const outputs = at(compiled(), 'outputs');
+    expect(Object.keys(isObject(outputs) ? outputs : {})).toEqual(
+      expect.arrayContaining([
+        'AZURE_FUNCTION_APP_NAME',
+        'AZURE_RESOURCE_GROUP',
+        'KEY_VAULT_NAME',
+        'KEY_VAULT_URL',
+        'TOKEN_TABLE_ENDPOINT',
+        'SERVICE_API_URI',
+      ]),
+    );
+  });
+
+  it('azure.yaml deploys the api service as a function app and runs the post-provision hook', () => {
+    const yaml = readFileSync(join(ROOT, 'azure.yaml'), 'utf8');
+    expect(yaml).toMatch(/^services:\n {2}api:\n(?: {4}.*\n|\s*#.*\n)*? {4}host: function$/m);
+    expect(yaml).toMatch(/^ {4}language: (ts|js)$/m);
+    expect(yaml).toMatch(/^ {2}postprovision:\n(?: {4,}.*\n)*? {6}run: .*scripts\/postprovision\.sh/m);
+  });
+});
+
+describe('scripts/postprovision.sh', () => {
+  /** A stand-in `az` that keeps secrets in a folder and logs every command line it receives. */
+  function fakeAz(dir: string): { env: NodeJS.ProcessEnv; vault: string; log: string } {
+    const bin = join(dir, 'bin');
+    const vault = join(dir, 'vault');
+    const log = join(dir, 'az-args.log');
+    mkdirSync(bin);
+    mkdirSync(vault);
+    mkdirSync(join(dir, 'tmp'));
+    writeFileSync(
+      join(bin, 'az'),
+      [
+        '#!/usr/bin/env bash',
+        `printf '%s\\n' "$*" >> '${log}'`,
+        'arg() { local want=$1; shift; while (($#)); do [[ $1 == "$want" ]] && { echo "$2"; return; }; shift; done; }',
+        `case "$1 $2 $3" in`,
+        '  "account show "*) exit 0 ;;',
+        `  "keyvault secret show") n=$(arg --name "$@"); [[ -f '${vault}'/$n ]] && exit 0;`,
+        '    echo "ERROR: (SecretNotFound) A secret with (name/id) $n was not found in this key vault." >&2; exit 3 ;;',
+        '  "keyvault secret show-deleted") exit 3 ;;',
+        `  "keyvault secret set") cp "$(arg --file "$@")" '${vault}'/"$(arg --name "$@")" ;;`,
+        '  *) echo "unexpected: $*" >&2; exit 9 ;;',
+        'esac',
+      ].join('\n'),
+    );
+    chmodSync(join(bin, 'az'), 0o755);
+    const env: NodeJS.ProcessEnv = {
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      HOME: dir,
+      TMPDIR: join(dir, 'tmp'),
+      KEY_VAULT_NAME: 'kv-test',
+    };
+    return { env, vault, log };
+  }
+
+  const run = (env: NodeJS.ProcessEnv) =>
+    spawnSync('bash', [join(ROOT, 'scripts', 'postprovision.sh')], { env, encoding: 'utf8', input: '' });
+
+  it('passes bash -n', () => {
+    for (const script of ['postprovision.sh', 'bicep.sh']) {
+      const check = spawnSync('bash', ['-n', join(ROOT, 'scripts', script)], { encoding: 'utf8' });
+      expect([script, check.status, check.stderr]).toEqual([script, 0, '']);
+    }
+  });
+
+  it('stores the password and a new 256-bit key without putting either on a command line or in its output', () => {
+    const dir = join(workDir, 'postprovision');
+    mkdirSync(dir);
+    const { env, vault, log } = fakeAz(dir);
+    const password = 'Corr3ct horse; battery $staple';
+    const first = run({
+      ...env,
+      GRAPH_PASSWORD: password,
+      GRAPH_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+    });
+    expect([first.status, first.stderr]).toEqual([0, '']);
+    expect(readFileSync(join(vault, 'graph-password'), 'utf8')).toBe(password);
+    const key = readFileSync(join(vault, 'token-encryption-key'), 'utf8');
+    expect(Buffer.from(key, 'base64')).toHaveLength(32);
+    const args = readFileSync(log, 'utf8');
+    for (const secret of [password, key]) {
+      expect(args).not.toContain(secret);
+      expect(first.stdout).not.toContain(secret);
+    }
+    expect(args).toMatch(/secret set .*--file .*--output none/);
+    // The manual steps are printed.
+    expect(first.stdout).toMatch(/Allow public client flows/);
+    expect(first.stdout).toMatch(/GraphTokens\.Read.*GraphTokens\.Admin.*Events\.Create/s);
+    expect(first.stdout).toContain('11111111-2222-3333-4444-555555555555');
+
+    // A second run keeps the key (replacing it would orphan every stored token) and the password.
+    const second = run(env);
+    expect(second.status).toBe(0);
+    expect(readFileSync(join(vault, 'token-encryption-key'), 'utf8')).toBe(key);
+    expect(readFileSync(join(vault, 'graph-password'), 'utf8')).toBe(password);
+    expect(second.stdout).toMatch(/kept the existing encryption key/);
+    // No temporary copy of a secret is left behind.
+    expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+  });
+});
