@@ -1,4 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
+import { GraphTokenError } from '../lib/errors';
 import { redact } from '../lib/logger';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -27,7 +28,10 @@ export function describeError(error: unknown): Record<string, unknown> {
       error_name: error.name,
       ...(typeof code === 'string' ? { error_code: code } : {}),
       error_message: error.message,
-      ...(error.stack !== undefined ? { error_stack: error.stack.split('\n').slice(1, 6).join(' | ') } : {}),
+      // Our own errors are expected outcomes; a stack only helps with the unexpected ones.
+      ...(error.stack !== undefined && !(error instanceof GraphTokenError)
+        ? { error_stack: error.stack.split('\n').slice(1, 6).join(' | ') }
+        : {}),
     };
   }
   return { error_name: typeof error };
