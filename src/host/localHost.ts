@@ -74,6 +74,8 @@ function loadRegistrations(scriptRoot: string): Registration[] {
   }
   for (const file of files) {
     try {
+      // Registration files are CommonJS modules loaded for their side effects, as the worker loads them.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(file);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
