@@ -120,6 +120,7 @@ var settings = {
   validateSchedule: empty(validateSchedule) ? '0 0 3 * * 1' : validateSchedule
   principalType: empty(principalType) ? 'User' : principalType
 }
+
 // Names are computed here, not read from module outputs, so what-if can predict every resource id.
 var names = {
   identity: 'id-${resourceToken}'
