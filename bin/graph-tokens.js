@@ -2,11 +2,16 @@
 'use strict';
 /* global __filename, URL */
 // Entry point of `graph-tokens` (SPEC §7). The sandbox identity provider (npm start) serves HTTPS with a
-// generated certificate; MSAL trusts it only if NODE_EXTRA_CA_CERTS is set before Node starts, so when the
-// configured GRAPH_AUTHORITY_HOST is on this machine and the variable is unset, re-run this script once
-// with it pointing at the sandbox certificate.
-const { existsSync } = require('node:fs');
+// generated certificate; MSAL trusts it only if NODE_EXTRA_CA_CERTS names it before Node starts. So when
+// the configured GRAPH_AUTHORITY_HOST is on this machine and the sandbox certificate is not trusted yet,
+// this script runs itself once more with NODE_EXTRA_CA_CERTS pointing at it (together with any file the
+// variable already named, since Node reads only one).
+const { createHash } = require('node:crypto');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+
+const REEXEC_MARKER = 'GRAPH_TOKENS_SANDBOX_CA';
 
 function main() {
   const dist = join(__dirname, '..', 'dist', 'cli', 'index.js');
@@ -20,7 +25,7 @@ function main() {
     const { spawnSync } = require('node:child_process');
     const child = spawnSync(process.execPath, [...process.execArgv, __filename, ...process.argv.slice(2)], {
       stdio: 'inherit',
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca, [REEXEC_MARKER]: '1' },
     });
     if (child.error) {
       process.stderr.write(`error: could not start node: ${child.error.code || child.error.name}\n`);
@@ -31,9 +36,9 @@ function main() {
   require(dist).main();
 }
 
-/** The sandbox CA file when it should be trusted and is not yet, else undefined. */
+/** A file for NODE_EXTRA_CA_CERTS that adds the sandbox certificate, or undefined when none is needed. */
 function sandboxCertificate() {
-  if (process.env.NODE_EXTRA_CA_CERTS) return undefined;
+  if (process.env[REEXEC_MARKER]) return undefined; // already re-run once
   let env;
   try {
     env = require(join(__dirname, '..', 'dist', 'lib', 'config.js')).readLocalEnvironment(process.cwd());
@@ -49,8 +54,26 @@ function sandboxCertificate() {
   if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))) return undefined;
   // Where src/sandbox/certs.ts keeps it: GRAPH_SANDBOX_DIR, else .sandbox/ in the working directory.
   const dirs = [env.GRAPH_SANDBOX_DIR, join(process.cwd(), '.sandbox'), join(__dirname, '..', '.sandbox')];
-  const candidates = dirs.filter(Boolean).map((dir) => join(dir, 'certs', 'localhost.crt'));
-  return candidates.find((file) => existsSync(file));
+  const certFile = dirs
+    .filter(Boolean)
+    .map((dir) => join(dir, 'certs', 'localhost.crt'))
+    .find((file) => existsSync(file));
+  if (!certFile) return undefined;
+  const cert = readFileSync(certFile, 'utf8').trim();
+  const current = process.env.NODE_EXTRA_CA_CERTS;
+  if (!current) return certFile;
+  let existing;
+  try {
+    existing = readFileSync(current, 'utf8');
+  } catch {
+    return certFile; // Node would ignore an unreadable file anyway
+  }
+  if (existing.includes(cert)) return undefined;
+  const bundle = `${existing.trimEnd()}\n${cert}\n`;
+  const name = `graph-tokens-ca-${createHash('sha256').update(bundle).digest('hex').slice(0, 16)}.pem`;
+  const file = join(tmpdir(), name);
+  if (!existsSync(file)) writeFileSync(file, bundle, { mode: 0o644 });
+  return file;
 }
 
 main();

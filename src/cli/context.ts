@@ -108,6 +108,8 @@ export async function runServiceCommand<T>(
       throw error;
     }
     print(deps, options, result, command.render);
+    // `status` reports an invalid configuration in its output; stderr still names what to fix.
+    if (!config.report.valid) deps.stderr.write(formatFailure(describeFailure(configurationError(config))));
     return command.exitCode
       ? command.exitCode(result, config)
       : (result as { success?: boolean }).success === false

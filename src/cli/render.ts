@@ -64,7 +64,7 @@ export function renderAudit(entries: readonly AuditEntry[], now: number): string
     { header: 'TIME', value: (e) => `${e.time} (${relative(e.time, now)})` },
     { header: 'ACTOR', value: (e) => e.actor, maxWidth: 24 },
     { header: 'OPERATION', value: (e) => e.operation },
-    { header: 'TARGET', value: (e) => e.target, maxWidth: 38 },
+    { header: 'TARGET', value: (e) => e.target, maxWidth: 48 },
     { header: 'OUTCOME', value: (e) => (e.error_code ? `${e.outcome} (${e.error_code})` : e.outcome) },
     { header: 'DETAIL', value: (e) => e.detail ?? '', maxWidth: 60 },
   ]);
@@ -157,6 +157,13 @@ export function renderRefresh(summary: RefreshSummary, now: number): string {
       { header: 'ERROR', value: (r) => errorCell(r.error), maxWidth: 70 },
     ]),
     ...hints(summary.results),
+    ...(summary.results.some((r) => r.outcome === 'skipped' && r.expires_at)
+      ? [
+          '',
+          'Skipped tokens are not due yet (they are refreshed shortly before they expire).',
+          'Refresh one now with --id <id>, or get a new token with: graph-tokens acquire --force',
+        ]
+      : []),
   ].join('\n');
 }
 
