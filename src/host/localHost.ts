@@ -138,15 +138,13 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       await Promise.race([serverClosed, new Promise((r) => setTimeout(r, 4_000).unref())]);
       server.closeAllConnections();
       await Promise.race([
-        invoker
-          .runAppHooks('appTerminate')
-          .catch((error: unknown) =>
-            log({
-              level: 'error',
-              category: 'system',
-              message: `appTerminate hook failed: ${String(error)}`,
-            }),
-          ),
+        invoker.runAppHooks('appTerminate').catch((error: unknown) =>
+          log({
+            level: 'error',
+            category: 'system',
+            message: `appTerminate hook failed: ${String(error)}`,
+          }),
+        ),
         new Promise((r) => setTimeout(r, 3_000).unref()),
       ]);
     })();
