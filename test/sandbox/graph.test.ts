@@ -1,0 +1,154 @@
+/** The Graph stand-in accepts only tokens the sandbox identity provider issued for Graph, unexpired. */
+import { SignJWT, decodeProtectedHeader, generateKeyPair } from 'jose';
+import { SANDBOX_DEFAULTS, SandboxGraph, SandboxIdentityProvider } from '../../src/sandbox';
+
+async function graphToken(
+  idp: SandboxIdentityProvider,
+  scope = 'https://graph.microsoft.com/.default',
+): Promise<string> {
+  const response = await fetch(`${idp.authorityHost}/${idp.tenant}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: idp.clientId,
+      username: SANDBOX_DEFAULTS.username,
+      password: SANDBOX_DEFAULTS.password,
+      scope: `${scope} openid profile offline_access`,
+    }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const EVENT = {
+  subject: 'Open day',
+  start: { dateTime: '2026-12-01T09:00:00', timeZone: 'Europe/Amsterdam' },
+  end: { dateTime: '2026-12-01T11:00:00', timeZone: 'Europe/Amsterdam' },
+  body: { contentType: 'html', content: '<p>Agenda</p>' },
+};
+
+describe('SandboxGraph', () => {
+  let idp: SandboxIdentityProvider;
+  let graph: SandboxGraph;
+
+  beforeAll(async () => {
+    idp = await SandboxIdentityProvider.start();
+    graph = await SandboxGraph.start({ identityProvider: idp });
+  });
+  afterAll(async () => {
+    await graph.close();
+    await idp.close();
+  });
+  beforeEach(() => {
+    graph.clearFaults();
+    graph.resetCounts();
+  });
+
+  const call = (path: string, token: string | undefined, init: RequestInit = {}): Promise<Response> =>
+    fetch(`${graph.baseUrl}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
+
+  it('answers /me and creates group events with a token from the identity provider', async () => {
+    expect(graph.baseUrl).toMatch(/^https:\/\/localhost:\d+\/v1\.0$/);
+    const token = await graphToken(idp);
+    const me = await call('/me', token);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ userPrincipalName: SANDBOX_DEFAULTS.username });
+
+    const created = await call(`/groups/${graph.groupIds[0]}/events`, token, {
+      method: 'POST',
+      body: JSON.stringify(EVENT),
+    });
+    expect(created.status).toBe(201);
+    const event = (await created.json()) as Record<string, unknown>;
+    expect(event).toMatchObject({ subject: 'Open day', start: EVENT.start, end: EVENT.end });
+    expect(event.webLink).toMatch(/^https:\/\//);
+    expect(graph.events).toHaveLength(1);
+    expect(graph.events[0]).toMatchObject({ id: event.id, groupId: graph.groupIds[0], body: EVENT });
+    expect(graph.counts).toMatchObject({ me: 1, events: 1, unauthorized: 0 });
+  });
+
+  it('rejects missing, forged and expired tokens with InvalidAuthenticationToken', async () => {
+    // Same header and claims as a real token, but signed by another key.
+    const { privateKey } = await generateKeyPair('RS256');
+    const { kid } = decodeProtectedHeader(await graphToken(idp));
+    const forged = await new SignJWT({ aud: 'https://graph.microsoft.com', scp: 'User.Read', upn: 'x' })
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .setIssuer(idp.issuer)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    const expired = await idp.signApiToken({
+      audience: 'https://graph.microsoft.com',
+      expiresInSeconds: -60,
+      extra: { scp: 'User.Read' },
+    });
+    for (const token of [undefined, forged, expired, 'not-a-jwt']) {
+      const response = await call('/me', token);
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+        'InvalidAuthenticationToken',
+      );
+    }
+    expect(await idp.verifyAccessToken(forged)).toBeNull();
+    expect(await idp.verifyAccessToken(expired)).toBeNull();
+    expect(graph.counts.unauthorized).toBe(4);
+  });
+
+  it('answers 404 for an unknown group, 400 for an incomplete event, 403 without Group.ReadWrite.All', async () => {
+    const token = await graphToken(idp);
+    const unknown = await call('/groups/00000000-0000-4000-8000-000000000000/events', token, {
+      method: 'POST',
+      body: JSON.stringify(EVENT),
+    });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe(
+      'Request_ResourceNotFound',
+    );
+
+    const incomplete = await call(`/groups/${graph.groupIds[0]}/events`, token, {
+      method: 'POST',
+      body: JSON.stringify({ subject: 'No times' }),
+    });
+    expect(incomplete.status).toBe(400);
+    expect(((await incomplete.json()) as { error: { code: string } }).error.code).toBe('ErrorInvalidRequest');
+
+    const readOnly = await graphToken(idp, 'https://graph.microsoft.com/User.Read');
+    const denied = await call(`/groups/${graph.groupIds[0]}/events`, readOnly, {
+      method: 'POST',
+      body: JSON.stringify(EVENT),
+    });
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('ErrorAccessDenied');
+  });
+
+  it('injects faults per path and through the control endpoints', async () => {
+    const token = await graphToken(idp);
+    graph.injectFault({ kind: 'status', status: 429, retryAfterSeconds: 2, path: 'events', times: 1 });
+    const me = await call('/me', token);
+    expect(me.status).toBe(200);
+    const throttled = await call(`/groups/${graph.groupIds[0]}/events`, token, {
+      method: 'POST',
+      body: JSON.stringify(EVENT),
+    });
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('2');
+    expect(((await throttled.json()) as { error: { code: string } }).error.code).toBe('TooManyRequests');
+
+    const control = `${graph.baseUrl.replace(/\/v1\.0$/, '')}/_sandbox`;
+    const posted = await fetch(`${control}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'status', status: 403, code: 'ErrorAccessDenied', path: 'me', times: 1 }),
+    });
+    expect(posted.status).toBe(201);
+    const denied = await call('/me', token);
+    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe('ErrorAccessDenied');
+    graph.injectFault({ kind: 'drop', path: 'me', times: 1 });
+    await expect(call('/me', token)).rejects.toThrow();
+    const counts = (await (await fetch(`${control}/counts`)).json()) as { me: number; events: number };
+    expect(counts).toMatchObject({ me: 3, events: 1 });
+    const events = (await (await fetch(`${control}/events`)).json()) as { events: unknown[] };
+    expect(Array.isArray(events.events)).toBe(true);
+  });
+});
