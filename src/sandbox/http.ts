@@ -17,6 +17,7 @@ export interface SandboxRequestLog {
   method: string;
   /** Path without the query string. */
   path: string;
+  /** 0 when the connection was dropped before a response. */
   status: number;
   durationMs: number;
 }
@@ -53,12 +54,13 @@ export async function startHttpsServer(
     const url = new URL(req.url ?? '/', 'https://localhost');
     if (options.onRequest) {
       const onRequest = options.onRequest;
-      res.once('finish', () =>
+      // 'close' also fires for dropped connections (a `drop` fault), which never 'finish'.
+      res.once('close', () =>
         onRequest({
           service: options.name,
           method: req.method ?? 'GET',
           path: url.pathname,
-          status: res.statusCode,
+          status: res.writableFinished ? res.statusCode : 0,
           durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         }),
       );

@@ -19,6 +19,7 @@ export * from './graph';
 export * from './identityProvider';
 export * from './keyVault';
 export * from './tcpProxy';
+export type { SandboxRequestLog } from './http';
 
 export interface Sandbox {
   idp: SandboxIdentityProvider;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { PublicClientApplication, type AuthenticationResult } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
 import { SANDBOX_DEFAULTS, SandboxIdentityProvider, signWithStoredKey } from '../../src/sandbox';
+import type { SandboxRequestLog } from '../../src/sandbox';
 
 const SCOPES = ['https://graph.microsoft.com/Group.ReadWrite.All', 'https://graph.microsoft.com/User.Read'];
 
@@ -251,6 +252,29 @@ describe('SandboxIdentityProvider', () => {
       aud: idp.apiAudience,
       roles: ['GraphTokens.Admin'],
     });
+  });
+
+  it('reports each request to onRequest without query strings or bodies', async () => {
+    const entries: SandboxRequestLog[] = [];
+    const logged = await SandboxIdentityProvider.start({ onRequest: (entry) => entries.push(entry) });
+    try {
+      await fetch(`${logged.authorityHost}/common/discovery/instance?api-version=1.1&secret=x`);
+      logged.injectFault({ kind: 'drop', times: 1 });
+      await expect(postToken(logged, { grant_type: 'password', password: 'p' })).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(entries).toEqual([
+        expect.objectContaining({
+          service: 'identity-provider',
+          method: 'GET',
+          path: '/common/discovery/instance',
+          status: 200,
+        }),
+        expect.objectContaining({ method: 'POST', path: `/${logged.tenant}/oauth2/v2.0/token`, status: 0 }),
+      ]);
+      expect(JSON.stringify(entries)).not.toContain('secret');
+    } finally {
+      await logged.close();
+    }
   });
 
   it('signs API tokens, also from a stored key without a running server', async () => {
