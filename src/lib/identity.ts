@@ -1,5 +1,8 @@
 import {
   LogLevel,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
   PublicClientApplication,
   type AccountInfo,
   type AuthenticationResult,
@@ -34,6 +37,62 @@ export interface IdentityCounters {
 }
 
 /**
+ * MSAL's network module, on `fetch`, remembering the last throttling or server-error answer: MSAL's
+ * errors carry neither the HTTP status reliably nor the `Retry-After` header, which the retry policy needs.
+ */
+class ObservedNetwork implements INetworkModule {
+  last: { status?: number; retryAfter?: string; unreachable?: boolean } = {};
+
+  constructor(private readonly timeoutMs: number) {}
+
+  sendGetRequestAsync<T>(
+    url: string,
+    options?: NetworkRequestOptions,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
+    return this.send<T>('GET', url, options, timeout);
+  }
+
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.send<T>('POST', url, options);
+  }
+
+  private async send<T>(
+    method: string,
+    url: string,
+    options: NetworkRequestOptions | undefined,
+    timeout?: number,
+  ): Promise<NetworkResponse<T>> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: options?.headers as Record<string, string> | undefined,
+        body: options?.body,
+        signal: AbortSignal.timeout(timeout ?? this.timeoutMs),
+      });
+    } catch (cause) {
+      this.last = { unreachable: true };
+      throw new Error(`network_error: ${(cause as Error).name}`);
+    }
+    const text = await response.text();
+    let body: unknown = {};
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      body = {};
+    }
+    if (response.status === 429 || response.status >= 500) {
+      this.last = { status: response.status, retryAfter: response.headers.get('retry-after') ?? undefined };
+      // Thrown rather than returned: MSAL would otherwise record its own throttle entry (60 s by default
+      // for any 5xx) and refuse our Retry-After-timed retry. Retrying is the service's policy, in one place.
+      throw new Error(`http_${response.status}`);
+    }
+    return { headers: Object.fromEntries(response.headers), body: body as T, status: response.status };
+  }
+}
+
+/**
  * The one module that talks to Entra ID, through MSAL's public client.
  *
  * MSAL's token cache is not kept by MSAL between calls: a cache plugin loads the snapshot stored with the
@@ -42,6 +101,7 @@ export interface IdentityCounters {
  */
 export class IdentityClient {
   private readonly app: PublicClientApplication;
+  private readonly network = new ObservedNetwork(30_000);
   private snapshot = '';
   private captured = '';
   readonly counters: IdentityCounters = { refresh_token: 0, password: 0, failures: 0 };
@@ -70,6 +130,7 @@ export class IdentityClient {
       },
       cache: { cachePlugin: plugin },
       system: {
+        networkClient: this.network,
         loggerOptions: {
           // MSAL's own logs can contain PII; only warnings and errors, without PII.
           logLevel: LogLevel.Warning,
@@ -88,6 +149,7 @@ export class IdentityClient {
   async acquire(cache: string | null, password: () => Promise<string>): Promise<IdentityResult> {
     this.snapshot = cache ?? '';
     this.captured = this.snapshot;
+    this.network.last = {};
     if (cache) {
       const accounts = await this.app.getTokenCache().getAllAccounts();
       const account = accounts.find((a) => a.username.toLowerCase() === this.config.username.toLowerCase());
@@ -156,11 +218,17 @@ export class IdentityClient {
     };
     const text = `${e.errorMessage ?? ''} ${e.message ?? ''} ${e.error?.errorMessage ?? ''}`;
     const code = e.errorNo ?? /AADSTS(\d+)/.exec(text)?.[1];
-    const status = e.status ?? e.httpStatus;
+    const observed = this.network.last;
+    const status = observed.status ?? e.status ?? e.httpStatus;
     const retryAfter = parseRetryAfter(
-      e.responseHeaders?.['retry-after'] ?? e.responseHeaders?.['Retry-After'],
+      observed.retryAfter ?? e.responseHeaders?.['retry-after'] ?? e.responseHeaders?.['Retry-After'],
       this.clock.now(),
     );
+    if (observed.unreachable) {
+      return new GraphTokenError(ERRORS.IDENTITY_PROVIDER_UNAVAILABLE, 'Entra ID could not be reached', {
+        cause: error,
+      });
+    }
     if (status === 429 || /throttl/i.test(`${e.errorCode ?? ''} ${text}`)) {
       return new GraphTokenError(
         ERRORS.IDENTITY_PROVIDER_THROTTLED,

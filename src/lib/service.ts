@@ -161,6 +161,8 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
       this.stats.memory_hits++;
       obtained = { accessToken: hit.accessToken, record: hit.record, source: 'memory' };
     } else {
+      // An administrator's forced acquire reads the latest secret version at once.
+      if (force) this.secrets.invalidate();
       obtained = await this.obtain(type, { force, overrideBlock: force, degrade: !force, ctx });
     }
     const r = obtained.record;

@@ -355,7 +355,11 @@ export class TokenStore {
   async *scanTokens(tokenType?: TokenType): AsyncGenerator<TokenEntity> {
     await this.ensureTables();
     const filter = tokenType ? odata`PartitionKey eq ${tokenType} and RowKey lt '~'` : odata`RowKey lt '~'`;
-    const select = PUBLIC_FIELDS.filter((f) => f !== 'id' && f !== 'token_type') as string[];
+    const select = [
+      'PartitionKey',
+      'RowKey',
+      ...PUBLIC_FIELDS.filter((f) => f !== 'id' && f !== 'token_type'),
+    ];
     try {
       for await (const e of this.tokens.listEntities<Record<string, unknown>>({
         queryOptions: { filter, select },

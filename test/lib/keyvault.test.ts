@@ -1,5 +1,5 @@
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { CapturingLogger, freshEnv, rawTable, service, vaultCredential } from './helpers';
+import { CapturingLogger, FastClock, freshEnv, rawTable, service, vaultCredential } from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -23,9 +23,9 @@ describe('secrets from Key Vault', () => {
     const env = freshEnv(sandbox);
     const svc = service(env, { credential: vaultCredential(sandbox) });
     sandbox.keyVault!.resetCounts();
-    await svc.acquireToken();
-    await svc.acquireToken({ forceRefresh: true });
-    await svc.acquireToken({ forceRefresh: true });
+    const { token } = await svc.acquireToken();
+    const again = await svc.refreshTokens({ ids: [token.id] });
+    await svc.refreshTokens({ ids: [again.results[0]!.id!] });
     expect((await svc.getTokenStatus()).configuration.password_source).toBe('key_vault');
     // password + key once each; the cache serves the rest.
     expect(svc.keyVaultReads).toBeLessThanOrEqual(2);
@@ -37,7 +37,8 @@ describe('secrets from Key Vault', () => {
     vault.setSecret('graph-password', 'definitely-wrong-1');
     const env = freshEnv(sandbox);
     const logger = new CapturingLogger();
-    const svc = service(env, { credential: vaultCredential(sandbox), logger });
+    const clock = new FastClock();
+    const svc = service(env, { credential: vaultCredential(sandbox), logger, clock });
     await expect(svc.acquireToken()).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     for (let i = 0; i < 3; i++) {
       await expect(svc.getAccessToken()).rejects.toMatchObject({ code: 'CREDENTIALS_BLOCKED' });
@@ -48,6 +49,8 @@ describe('secrets from Key Vault', () => {
     expect(sandbox.idp.counts.password).toBe(1);
 
     vault.setSecret('graph-password', correctPassword());
+    // The new version is picked up once the secret cache (SECRET_CACHE_SECONDS, 5 min) expires.
+    clock.advance(301_000);
     const result = await svc.acquireToken();
     expect(result.token.source).toBe('ropc');
     expect(sandbox.idp.counts.password).toBe(2);
