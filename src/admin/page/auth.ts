@@ -139,7 +139,14 @@ export class EntraAuth implements Auth {
     redirectUri: string,
   ) {
     this.msal = new PublicClientApplication({
-      auth: { clientId: config.clientId, authority: config.authority, redirectUri },
+      auth: {
+        clientId: config.clientId,
+        authority: config.authority,
+        // The authority is trusted as configured: no instance discovery on another host (the CSP only
+        // allows this one), which also lets the page run against the sandbox identity provider.
+        knownAuthorities: [new URL(config.authority).host],
+        redirectUri,
+      },
       // sessionStorage: the sign-in ends with the tab, and tokens are not shared with other tabs.
       cache: { cacheLocation: BrowserCacheLocation.SessionStorage },
     });

@@ -219,8 +219,9 @@ class AdminPage {
     } catch (error) {
       this.showError(error);
     } finally {
-      this.setBusy(false);
+      // Fresh data first, then "not busy": whoever waits for the page to settle sees the new table.
       await this.reload();
+      this.setBusy(false);
     }
   }
 
@@ -395,28 +396,32 @@ async function boot(): Promise<void> {
     new AdminPage(new DevAuth(ADMIN_BASE)).showProblem(error);
     return;
   }
-  let auth: Auth;
   if (config.mode === 'sandbox') {
-    auth = new DevAuth(ADMIN_BASE);
-  } else if (config.clientId) {
-    auth = new EntraAuth(
-      { ...config, clientId: config.clientId },
-      `${location.origin}${ADMIN_BASE}/redirect.html`,
-    );
-  } else {
+    await new AdminPage(new DevAuth(ADMIN_BASE)).start(config);
+    return;
+  }
+  const missing = !config.clientId ? 'ADMIN_CLIENT_ID' : config.scopes.length === 0 ? 'API_AUDIENCE' : null;
+  if (missing !== null || !config.clientId) {
     byId('loading').hidden = true;
     new AdminPage(new DevAuth(ADMIN_BASE)).showProblem(
       new ApiError({
         status: 0,
         title: 'Sign-in not configured',
-        detail: 'ADMIN_CLIENT_ID is not set, so the page cannot sign you in with Entra ID.',
-        code: 'ADMIN_CLIENT_ID_MISSING',
-        hint: 'Register a single-page application (redirect URI https://<app>/api/admin/redirect.html), set ADMIN_CLIENT_ID to its client id in the app settings, and reload.',
+        detail: `${missing} is not set, so the page cannot sign you in with Entra ID.`,
+        code: 'ADMIN_SIGN_IN_NOT_CONFIGURED',
+        hint:
+          missing === 'ADMIN_CLIENT_ID'
+            ? 'Register a single-page application (redirect URI https://<app>/api/admin/redirect.html), set ADMIN_CLIENT_ID to its client id in the app settings, and reload.'
+            : "Set API_AUDIENCE to the API's application ID URI (the page asks for <API_AUDIENCE>/.default) and reload.",
         correlation_id: null,
       }),
     );
     return;
   }
+  const auth = new EntraAuth(
+    { ...config, clientId: config.clientId },
+    `${location.origin}${ADMIN_BASE}/redirect.html`,
+  );
   await new AdminPage(auth).start(config);
 }
 

@@ -97,7 +97,7 @@ export function renderAudit(entries: readonly AuditEntry[]): HTMLTableRowElement
     h(
       'tr',
       { class: e.outcome === 'failure' ? 'failure' : '' },
-      h('td', {}, h('time', { datetime: e.time }, new Date(e.time).toLocaleString())),
+      h('td', { class: 'time' }, h('time', { datetime: e.time }, new Date(e.time).toLocaleString())),
       h('td', {}, e.actor),
       h('td', {}, e.operation),
       h('td', { class: 'id' }, e.target),
