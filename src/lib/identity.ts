@@ -191,7 +191,9 @@ export class IdentityClient {
   }
 
   private toResult(result: AuthenticationResult, grant: Grant, account: AccountInfo | null): IdentityResult {
-    const expiresAt = result.expiresOn ? result.expiresOn.getTime() : this.clock.now() + 3600_000;
+    // MSAL computes expiry from the wall clock; carry the lifetime over to the service's clock.
+    const lifetime = result.expiresOn ? result.expiresOn.getTime() - Date.now() : 3600_000;
+    const expiresAt = this.clock.now() + lifetime;
     return {
       accessToken: result.accessToken,
       expiresAt,

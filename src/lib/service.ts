@@ -11,6 +11,7 @@ import { graphError, GraphClient, toCreatedEvent } from './graph';
 import { IdentityClient } from './identity';
 import { createJsonLogger, type Logger } from './logger';
 import { withRetry } from './retry';
+import { RefreshingValue } from './refreshingValue';
 import { SecretSource } from './secrets';
 import { publicRecord, TokenStore, type TokenEntity } from './store';
 import {
@@ -93,7 +94,8 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   private readonly holder = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
-  private countsCache: { value: TokenCounts; at: number; loading?: Promise<TokenCounts> } | undefined;
+  private readonly countsCache: RefreshingValue<TokenCounts>;
+  private readonly statusCache: RefreshingValue<StatusReport>;
   private closed = false;
   /** Plain counters (cheap on the hot path); also exported as OpenTelemetry observables. */
   readonly stats = { memory_hits: 0, storage_hits: 0, lease_waits: 0, usage_writes: 0 };
@@ -106,6 +108,8 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     this.secrets = new SecretSource(this.config, this.clock, options.credential);
     this.identity = new IdentityClient(this.config, this.clock, this.logger);
     this.graph = new GraphClient(this.config.graphBaseUrl, this.clock);
+    this.countsCache = new RefreshingValue(() => this.scanCounts(), this.clock, 10_000, 60_000);
+    this.statusCache = new RefreshingValue(() => this.buildStatus(), this.clock, 1_000, 5_000);
     this.registerMetrics();
   }
 
@@ -775,9 +779,19 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return { items: page.items.map(publicRecord), continuation_token: page.continuationToken };
   }
 
-  async getTokenStatus(): Promise<StatusReport> {
+  /**
+   * Status is served from memory: rebuilt at most once a second (stale up to 5 s while one rebuild runs),
+   * and the counts, which need a table scan, at most every 10 s (stale up to 60 s). Local mutations
+   * invalidate both, so an operator sees the effect of their own action at once. SPEC §12: status must not
+   * scan the table per request.
+   */
+  getTokenStatus(): Promise<StatusReport> {
+    return this.statusCache.get();
+  }
+
+  private async buildStatus(): Promise<StatusReport> {
     const [tokens, active, state, recent] = await Promise.all([
-      this.counts(),
+      this.countsCache.get(),
       this.store.getActive('ropc'),
       this.store.getState('ropc'),
       this.store.recentAudit(10),
@@ -806,41 +820,9 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     };
   }
 
-  /**
-   * Counts need a scan; status must not scan per request (SPEC §12), so counts are cached and refreshed
-   * in the background (stale-while-revalidate). Local mutations invalidate them.
-   */
-  private async counts(): Promise<TokenCounts> {
-    const now = this.clock.now();
-    const cached = this.countsCache;
-    const load = (): Promise<TokenCounts> => {
-      if (cached?.loading) return cached.loading;
-      const loading = this.scanCounts().then(
-        (value) => {
-          this.countsCache = { value, at: this.clock.now() };
-          return value;
-        },
-        (error: unknown) => {
-          if (this.countsCache) this.countsCache.loading = undefined;
-          throw error;
-        },
-      );
-      if (cached) cached.loading = loading;
-      else
-        this.countsCache = {
-          value: { total: 0, active: 0, expired: 0, inactive: 0, errored: 0 },
-          at: -Infinity,
-          loading,
-        };
-      return loading;
-    };
-    if (!cached || cached.at === -Infinity) return load();
-    if (now - cached.at > 10_000) void load().catch(() => undefined);
-    return cached.value;
-  }
-
   private invalidateCounts(): void {
-    if (this.countsCache) this.countsCache.at = Math.min(this.countsCache.at, this.clock.now() - 10_001);
+    this.countsCache.invalidate();
+    this.statusCache.invalidate();
   }
 
   private async scanCounts(): Promise<TokenCounts> {
