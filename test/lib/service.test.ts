@@ -1,4 +1,4 @@
-import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { startSandbox, tableConnectionString, TcpProxy, type Sandbox } from '../../src/sandbox';
 import { CapturingLogger, FastClock, freshEnv, rawTable, service } from './helpers';
 
 jest.setTimeout(120_000);
@@ -101,6 +101,68 @@ describe('getting a token', () => {
     const [token] = (await svc.listTokens()).items;
     expect(token!.usage_count).toBe(1000);
     expect(token!.last_used_at).not.toBeNull();
+    await svc.close();
+  });
+});
+
+describe('the hot path does no I/O', () => {
+  it('answers from memory while storage and the identity provider are both unreachable', async () => {
+    const azurite = sandbox.azurite!;
+    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: azurite.port });
+    try {
+      const env = freshEnv(sandbox, {
+        AzureWebJobsStorage: tableConnectionString(`http://127.0.0.1:${proxy.port}/devstoreaccount1`),
+      });
+      const svc = service(env);
+      const token = await svc.getAccessToken();
+      await proxy.down();
+      sandbox.idp.injectFault({ kind: 'drop' });
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < 10_000; i++) expect(await svc.getAccessToken()).toBe(token);
+      const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // 10 000 calls with no network round trip: far below one storage call each (a loose bound).
+      expect(elapsedMs).toBeLessThan(2000);
+      expect(sandbox.idp.counts.token).toBe(1);
+      await proxy.up();
+      await svc.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+describe('secrets never reach logs, errors or records', () => {
+  it('keeps tokens and passwords out of every log line, error, record and audit entry', async () => {
+    const env = freshEnv(sandbox);
+    const logger = new CapturingLogger();
+    const svc = service(env, { logger });
+    const tokens = [await svc.getAccessToken()];
+    tokens.push((await svc.acquireToken({ forceRefresh: true })) && (await svc.getAccessToken()));
+    sandbox.idp.injectFault({ kind: 'aadsts', code: 50126, times: 1 });
+    sandbox.idp.revokeRefreshTokens();
+    const failure = await svc.acquireToken({ forceRefresh: true }).catch((e: unknown) => e);
+    sandbox.graph.injectFault({ kind: 'status', status: 500, path: 'events' });
+    const eventFailure = await svc
+      .createGroupEvent({ subject: 's', start: '2026-12-01T09:00:00Z', end: '2026-12-01T10:00:00Z' })
+      .catch((e: unknown) => e);
+    sandbox.graph.clearFaults();
+    const status = await svc.getTokenStatus();
+    const list = await svc.listTokens();
+    const everything = [
+      ...logger.lines,
+      JSON.stringify(failure),
+      String((failure as Error).message),
+      JSON.stringify(eventFailure),
+      JSON.stringify(status),
+      JSON.stringify(list),
+    ].join('\n');
+    for (const token of tokens) {
+      expect(everything).not.toContain(token);
+      expect(everything).not.toContain(token.split('.')[2]!);
+    }
+    expect(everything).not.toContain(sandbox.env.GRAPH_PASSWORD!);
+    expect(everything).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
+    expect(everything).toContain('INVALID_CREDENTIALS');
     await svc.close();
   });
 });
