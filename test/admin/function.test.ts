@@ -3,7 +3,7 @@
  * lets MSAL reach the authority, and no dev sign-in at all (404, not 403).
  */
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { adminPage, contentSecurityPolicy, devSignIn, pageConfiguration } from '../../src/functions/admin';
+import type * as AdminFunction from '../../src/functions/admin';
 import { createTokenService, loadConfig, setTokenService } from '../../src/lib';
 
 const ENTRA = {
@@ -26,6 +26,22 @@ function request(method: string, path: string, body?: string): HttpRequest {
 }
 
 const context = (): InvocationContext => new InvocationContext({ functionName: 'admin' });
+
+let adminPage: typeof AdminFunction.adminPage;
+let devSignIn: typeof AdminFunction.devSignIn;
+let contentSecurityPolicy: typeof AdminFunction.contentSecurityPolicy;
+let pageConfiguration: typeof AdminFunction.pageConfiguration;
+
+beforeAll(async () => {
+  // Outside the Functions worker, @azure/functions warns that it skips each registration: expected here.
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    ({ adminPage, devSignIn, contentSecurityPolicy, pageConfiguration } =
+      await import('../../src/functions/admin'));
+  } finally {
+    warn.mockRestore();
+  }
+});
 
 describe('with a real tenant', () => {
   beforeAll(() => {
