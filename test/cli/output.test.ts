@@ -1,6 +1,7 @@
 import { duration, expiresIn, relative, table, truncate } from '../../src/cli/format';
 import { describeFailure, EXIT, problemJson, usageError } from '../../src/cli/failure';
 import { ERRORS, GraphTokenError } from '../../src/lib/errors';
+import { withProgress } from '../../src/cli/progress';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -69,5 +70,39 @@ describe('failures', () => {
       hint: ERRORS.TOKEN_NOT_FOUND.hint,
       correlation_id: 'c-1',
     });
+  });
+});
+
+describe('progress', () => {
+  test('draws a spinner with the label on a terminal and clears it afterwards', async () => {
+    const writes: string[] = [];
+    const result = await withProgress(
+      { isTTY: true, write: (t) => writes.push(t) },
+      'Refreshing tokens',
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        return 42;
+      },
+    );
+    expect(result).toBe(42);
+    expect(writes[0]).toMatch(/Refreshing tokens… 0s$/);
+    expect(writes.length).toBeGreaterThan(2); // redrawn while it runs
+    expect(writes[writes.length - 1]).toBe('\r\x1b[2K');
+  });
+
+  test('writes nothing to a pipe or a file', async () => {
+    const writes: string[] = [];
+    await withProgress({ isTTY: false, write: (t) => writes.push(t) }, 'Working', async () => 1);
+    expect(writes).toEqual([]);
+  });
+
+  test('clears the line when the work fails', async () => {
+    const writes: string[] = [];
+    await expect(
+      withProgress({ isTTY: true, write: (t) => writes.push(t) }, 'Working', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(writes[writes.length - 1]).toBe('\r\x1b[2K');
   });
 });
