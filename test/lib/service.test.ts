@@ -225,7 +225,11 @@ describe('errors', () => {
     expect(record).toMatchObject({ error_count: 2, is_active: true });
     const mid = await svc.getTokenStatus();
     expect(mid.tokens).toMatchObject({ errored: 1, active: 1 });
-    expect(mid.current).toMatchObject({ id: token.id, error_count: 2, last_error_code: 'IDENTITY_PROVIDER_ERROR' });
+    expect(mid.current).toMatchObject({
+      id: token.id,
+      error_count: 2,
+      last_error_code: 'IDENTITY_PROVIDER_ERROR',
+    });
     await svc.refreshTokens({ ids: [token.id] });
     [record] = (await svc.listTokens()).items;
     expect(record).toMatchObject({ error_count: 3, is_active: false, deactivation_reason: 'errors' });
