@@ -9,4 +9,5 @@ module.exports = {
   testTimeout: 60000,
   // Integration suites start Azurite and HTTPS stand-ins; two workers fit this 2-core machine.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
