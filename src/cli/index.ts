@@ -25,6 +25,10 @@ export function processDeps(): CliDeps {
  * SDK's keep-alive socket must not keep a finished command waiting; stdout is drained first.
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // `graph-tokens list | head -1`: a closed pipe ends the command quietly, not with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
   const code = await runCli(argv, processDeps());
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
