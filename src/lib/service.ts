@@ -195,6 +195,26 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   }
 
   private async obtainOnce(type: TokenType, options: ObtainOptions): Promise<Obtained> {
+    try {
+      return await this.obtainFromStorageOrIdentity(type, options);
+    } catch (error) {
+      // Storage or Key Vault down in the refresh window: the token this instance holds is still valid,
+      // so keep serving it (never past its expiry) and look again in a little while.
+      const held = this.memory.get(type);
+      const now = this.clock.now();
+      if (!options.degrade || !held || held.expiresAt <= now) throw error;
+      held.validUntil = Math.min(held.expiresAt, now + 30_000);
+      this.logger.log('warn', 'serving_held_token', {
+        token_id: held.id,
+        token_type: type,
+        code: toGraphTokenError(error).code,
+        expires_in_seconds: Math.floor((held.expiresAt - now) / 1000),
+      });
+      return { accessToken: held.accessToken, record: held.record, source: 'memory' };
+    }
+  }
+
+  private async obtainFromStorageOrIdentity(type: TokenType, options: ObtainOptions): Promise<Obtained> {
     const startedAt = this.clock.now();
     if (!options.force) {
       const active = await this.store.getActive(type);

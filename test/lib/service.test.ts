@@ -131,6 +131,52 @@ describe('the hot path does no I/O', () => {
   });
 });
 
+describe('fleet coordination and outages', () => {
+  it('takes over the lease of a crashed holder once it expires', async () => {
+    const env = freshEnv(sandbox);
+    const clock = new FastClock();
+    const svc = service(env, { clock });
+    const table = rawTable(env);
+    await table.createTable();
+    const lease0 = new Date(clock.now() + 60_000).toISOString();
+    await table.createEntity({
+      partitionKey: 'ropc',
+      rowKey: '~lease',
+      holder: 'crashed-instance',
+      expires_at: lease0,
+    });
+    const result = await svc.acquireToken();
+    expect(result.token.source).toBe('ropc');
+    expect(svc.stats.lease_waits).toBeGreaterThan(0);
+    expect(clock.now()).toBeGreaterThanOrEqual(Date.parse(lease0));
+    expect(sandbox.idp.counts.token).toBe(1);
+    const lease = await table.getEntity<{ holder: string }>('ropc', '~lease');
+    expect(lease.holder).toBe('');
+    await svc.close();
+  });
+
+  it('keeps serving its valid token when storage is down in the refresh window, never past expiry', async () => {
+    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: sandbox.azurite!.port });
+    try {
+      const env = freshEnv(sandbox, {
+        AzureWebJobsStorage: tableConnectionString(`http://127.0.0.1:${proxy.port}/devstoreaccount1`),
+      });
+      const clock = new FastClock();
+      const svc = service(env, { clock });
+      const token = await svc.getAccessToken();
+      await proxy.down();
+      clock.advance(3400_000);
+      expect(await svc.getAccessToken()).toBe(token);
+      clock.advance(300_000);
+      await expect(svc.getAccessToken()).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      await proxy.up();
+      await svc.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('secrets never reach logs, errors or records', () => {
   it('keeps tokens and passwords out of every log line, error, record and audit entry', async () => {
     const env = freshEnv(sandbox);
