@@ -21,7 +21,9 @@ import { TOKEN_TYPES } from '../lib/types';
 // ---------------------------------------------------------------------------------------------------
 // Building blocks
 
-export const tokenTypeSchema = z.enum(TOKEN_TYPES).describe('Token type (SPEC §4.13).');
+export const tokenTypeSchema = z
+  .enum(TOKEN_TYPES, { error: `must be one of: ${TOKEN_TYPES.join(', ')}` })
+  .describe('Token type (SPEC §4.13).');
 
 /** Token ids are row keys: no characters Table Storage forbids in keys, nothing a path would mangle. */
 export const tokenIdSchema = z
@@ -109,7 +111,7 @@ export const groupEventBodySchema = z
       .default('UTC')
       .describe('IANA time zone name the event is shown in.'),
     body: z.string().max(60_000).optional(),
-    body_type: z.enum(['html', 'text']).default('text'),
+    body_type: z.enum(['html', 'text'], { error: 'must be html or text' }).default('text'),
     location: z.string().trim().min(1).max(255).optional(),
     attendees: z.array(z.email()).max(500).optional().describe('E-mail addresses, at most 500.'),
   })
