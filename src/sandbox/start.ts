@@ -148,8 +148,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const port =
     process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : LOCAL_PORTS.api;
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error('PORT must be a port number from 1 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error('PORT must be a port number (0 picks a free one)');
+  }
 
   const started: Started = {};
   let stopping: Promise<void> | undefined;
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
         signingKeyPath: signingKeyPath(process.env, projectDir),
         certificate,
       });
+      childEnv.GRAPH_AUTHORITY_HOST = started.idp.authorityHost;
       const graphUrl = new URL(config.graphBaseUrl);
       if (isLoopback(graphUrl.hostname)) {
         started.graph = await SandboxGraph.start({
@@ -192,6 +194,7 @@ async function main(): Promise<void> {
           port: portOf(config.graphBaseUrl, LOCAL_PORTS.graph),
           certificate,
         });
+        childEnv.GRAPH_API_BASE_URL = started.graph.baseUrl;
         lines.push([
           'Graph',
           `${started.graph.baseUrl}  (sandbox Graph, group ${config.groupId ?? DEFAULT_GROUP_ID})`,
@@ -243,15 +246,17 @@ async function main(): Promise<void> {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     started.host = host;
-    const ready = new Promise<void>((resolve, reject) => {
+    // The local host prints the URL it listens on (the port it picked for PORT=0); Core Tools does not.
+    const ready = new Promise<string>((resolve, reject) => {
       let buffered = '';
       host.stdout!.on('data', (chunk: Buffer) => {
         process.stdout.write(chunk);
         buffered = (buffered + chunk.toString('utf8')).slice(-4096);
-        if (
-          /Listening on http|Host lock lease acquired|Worker process started and initialized/.test(buffered)
-        )
-          resolve();
+        const listening = /Listening on (http:\/\/\S+)/.exec(buffered);
+        if (listening) resolve(listening[1]!);
+        else if (/Host lock lease acquired|Worker process started and initialized/.test(buffered)) {
+          resolve(`http://localhost:${port}/api`);
+        }
       });
       host.once('exit', (code, signal) => {
         reject(new Error(`the functions host exited (${signal ?? `code ${code}`})`));
@@ -259,9 +264,7 @@ async function main(): Promise<void> {
       });
       host.once('error', reject);
     });
-    await ready;
-
-    const api = `http://localhost:${port}/api`;
+    const api = await ready;
     const summary: [string, string][] = [
       ['API', `${api}  (OpenAPI ${api}/openapi.json, health ${api}/health)`],
       ['Admin page', `${api}/admin`],
@@ -316,7 +319,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
