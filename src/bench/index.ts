@@ -31,6 +31,34 @@ class VirtualClock implements Clock {
   }
 }
 
+/** The project's local Functions host as a process, the way `npm start` runs it. */
+async function startHost(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, '..', 'host', 'main.js'), '--port', '0', '--settings', 'none'],
+    {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /Listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`local host exited with ${code}`)));
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGINT');
+    });
+  return { url, stop };
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -234,10 +262,11 @@ async function main(): Promise<void> {
       await vaultSandbox.close();
     }
 
-    // ---- status with 10 000 rows under 50 concurrent clients
+    // ---- status with 10 000 rows under 50 concurrent clients, over HTTP on the local host
     const statusEnv = envFor(sandbox);
-    const statusService = createTokenService({ env: statusEnv, logger: silentLogger });
-    await statusService.getAccessToken();
+    const seeded = createTokenService({ env: statusEnv, logger: silentLogger });
+    await seeded.getAccessToken();
+    await seeded.close();
     const table = TableClient.fromConnectionString(
       statusEnv.AzureWebJobsStorage!,
       statusEnv.TOKEN_TABLE_NAME!,
@@ -261,27 +290,39 @@ async function main(): Promise<void> {
         ]),
       );
     }
-    await statusService.getTokenStatus(); // warm-up: the first call scans once
-    const latencies: number[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 50 }, async () => {
-        while (next++ < 2000) {
-          const t = process.hrtime.bigint();
-          await statusService.getTokenStatus();
-          latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
-        }
-      }),
-    );
-    latencies.sort((a, b) => a - b);
-    rows.push([
-      'status, 10 000 rows, 50 concurrent (in-process)',
-      `p50 ${median(latencies).toFixed(1)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]!.toFixed(1)} ms`,
-      '-',
-      '-',
-      'target: p99 ≤ 100 ms',
-    ]);
-    await statusService.close();
+    const host = await startHost(statusEnv);
+    try {
+      const token = await idp.signApiToken({ roles: ['GraphTokens.Read'] });
+      const get = async (): Promise<number> => {
+        const t = process.hrtime.bigint();
+        const response = await fetch(`${host.url}/graph-tokens/status`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        if (response.status !== 200) throw new Error(`status answered ${response.status}`);
+        await response.arrayBuffer();
+        return Number(process.hrtime.bigint() - t) / 1e6;
+      };
+      // Warm-up (steady state, as a long-running host is): the first call loads the counts with one
+      // scan; the next few hundred let the JIT settle.
+      for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 50 }, () => get()));
+      const latencies: number[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          while (next++ < 3000) latencies.push(await get());
+        }),
+      );
+      latencies.sort((a, b) => a - b);
+      rows.push([
+        'GET status, 10 000 rows, 50 clients (local host)',
+        `p50 ${median(latencies).toFixed(1)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]!.toFixed(1)} ms`,
+        '-',
+        '-',
+        'target: p99 ≤ 100 ms',
+      ]);
+    } finally {
+      await host.stop();
+    }
   } finally {
     await sandbox.close();
   }

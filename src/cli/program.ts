@@ -1,21 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerServiceCommands } from './commands';
 import type { CliDeps } from './context';
 import { registerDevTokenCommand } from './dev-token-command';
 import { EXIT, type ExitCode } from './failure';
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+import { PACKAGE_VERSION } from '../lib/version';
 
 export function buildProgram(deps: CliDeps, done: (code: ExitCode) => void): Command {
   const program = new Command('graph-tokens')
@@ -23,7 +11,7 @@ export function buildProgram(deps: CliDeps, done: (code: ExitCode) => void): Com
       'Manage the delegated Microsoft Graph token of graph-token-manager, in-process, with the same ' +
         'configuration as the functions (environment, then local.settings.json Values in the current directory).',
     )
-    .version(packageVersion(), '-V, --version')
+    .version(PACKAGE_VERSION, '-V, --version')
     .configureOutput({
       writeOut: (text) => deps.stdout.write(text),
       writeErr: (text) => deps.stderr.write(text),

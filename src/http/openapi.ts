@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { ROLES } from './auth';
 import { MAX_BODY_BYTES } from './body';
 import { CORRELATION_HEADER } from './correlation';
 import { problemSchema } from './schemas';
 import { ENDPOINTS, type EndpointDefinition } from './routes';
+import { PACKAGE_VERSION } from '../lib/version';
 
 /**
  * The OpenAPI 3.1 document of the API, generated from the same route table and zod schemas that
@@ -25,17 +24,6 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
 
 function pascal(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -140,7 +128,7 @@ function build(): JsonObject & { openapi: string } {
     openapi: '3.1.0',
     info: {
       title: 'Graph Token Manager API',
-      version: packageVersion(),
+      version: PACKAGE_VERSION,
       description:
         'Keeps a delegated Microsoft Graph token valid and manages it. Errors are RFC 9457 problem details. ' +
         `Every response carries ${CORRELATION_HEADER}. Access tokens themselves are never returned.`,
