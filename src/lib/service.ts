@@ -430,7 +430,11 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     const latest = (await this.store.getToken(token.token_type, token.id)) ?? token;
     const nowIso = iso(this.clock.now());
     const errorCount = latest.error_count + 1;
-    const deactivate = latest.is_active && errorCount >= this.config.lifecycle.maxConsecutiveErrors;
+    // An outage (network, 5xx, 429) says nothing against a token that is still valid: it is counted, but
+    // only deactivates once the token has expired, so callers keep being served through the outage.
+    const outageWhileValid = error.category === 'transient' && this.stillValid(latest);
+    const deactivate =
+      latest.is_active && errorCount >= this.config.lifecycle.maxConsecutiveErrors && !outageWhileValid;
     await this.store.updateToken(token.token_type, token.id, {
       error_count: errorCount,
       last_error: error.message,

@@ -257,6 +257,28 @@ describe('errors', () => {
     await svc.close();
   });
 
+  it('keeps serving through a long outage: errors are counted, a still-valid token is not deactivated', async () => {
+    const env = freshEnv(sandbox);
+    const clock = new FastClock();
+    const svc = service(env, { clock });
+    const token = await svc.getAccessToken();
+    clock.advance(3300_000);
+    sandbox.idp.injectFault({ kind: 'status', status: 503 });
+    for (let i = 0; i < 5; i++) {
+      expect(await svc.getAccessToken()).toBe(token);
+      clock.advance(31_000);
+    }
+    const [record] = (await svc.listTokens()).items;
+    expect(record).toMatchObject({ is_active: true, last_error_code: 'IDENTITY_PROVIDER_UNAVAILABLE' });
+    expect(record!.error_count).toBeGreaterThanOrEqual(3);
+    // Past expiry it is never handed out.
+    clock.advance(400_000);
+    await expect(svc.getAccessToken()).rejects.toMatchObject({ code: 'IDENTITY_PROVIDER_UNAVAILABLE' });
+    sandbox.idp.clearFaults();
+    expect(await svc.getAccessToken()).not.toBe(token);
+    await svc.close();
+  });
+
   it('deactivates a token after 3 consecutive errors, and a success resets the count', async () => {
     const env = freshEnv(sandbox);
     const clock = new FastClock();
