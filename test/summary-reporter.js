@@ -3,7 +3,7 @@
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     process.stdout.write(
-      `jest: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${results.numPendingTests} skipped\n`,
+      `jest: ${results.numPassedTests} passed, ${results.numFailedTests + results.numRuntimeErrorTestSuites} failed, ${results.numPendingTests} skipped\n`,
     );
   }
 }

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../lib/config';
 import { type CliDeps, type CommonOptions, loadEnvironment, reportFailure } from './context';
-import { API_ROLES, DevTokenError, issueDevToken } from './dev-token';
+import { API_ROLES, DevTokenError, issueDevToken } from '../sandbox/devToken';
 import { CliError, EXIT, type ExitCode } from './failure';
 import { duration } from './format';
 import { integer, withCommonOptions } from './options';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { DevTokenError, issueDevToken } from '../cli/dev-token';
+import { DevTokenError, issueDevToken } from '../sandbox/devToken';
 import type { Config } from '../lib/config';
 import { parseJsonObject, readBodyLimited } from '../http/body';
 import { CORRELATION_HEADER, correlationIdOf } from '../http/correlation';

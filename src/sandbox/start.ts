@@ -17,7 +17,7 @@ import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { signingKeyPath } from '../cli/dev-token';
+import { signingKeyPath } from './devToken';
 import { applySettings, readLocalSettings } from '../host/appFiles';
 import { SETTINGS, isLoopback, loadConfig, type Config } from '../lib/config';
 import { startAzurite, type AzuriteHandle } from './azurite';

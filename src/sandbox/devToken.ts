@@ -119,7 +119,7 @@ export async function issueDevToken(
   const oid = devObjectId(upn);
   const issuer = sandboxIssuer(config);
   // Loaded on demand: the sandbox code is never needed by a function app in Azure.
-  const { signWithStoredKey } = await import('../sandbox/identityProvider');
+  const { signWithStoredKey } = await import('./identityProvider');
   const token = await signWithStoredKey(keyFile, issuer, {
     audience,
     roles: [...request.roles],
