@@ -1,5 +1,18 @@
 import { app } from '@azure/functions';
-import { existingTokenService } from '../http/service';
+import { createJsonLogger } from '../lib';
+import { existingTokenService, tokenService } from '../http/service';
+
+// Validate the configuration when the worker starts, so a missing or malformed setting is in the logs
+// at once (by name, never by value) rather than at the first request or timer run.
+app.hook.appStart(() => {
+  const { report } = tokenService().config;
+  const logger = createJsonLogger();
+  if (report.valid) {
+    logger.log('info', 'configuration_valid', { password_source: report.password_source });
+  } else {
+    logger.log('error', 'configuration_invalid', { missing: report.missing, problems: report.problems });
+  }
+});
 
 // Flush usage counters and release handles when the host stops this worker.
 app.hook.appTerminate(async () => {

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
-import { metrics } from '@opentelemetry/api';
+import { metrics, type Histogram } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { TokenServiceApi } from './api';
@@ -97,6 +97,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   private readonly countsCache: RefreshingValue<TokenCounts>;
   private readonly statusCache: RefreshingValue<StatusReport>;
   private closed = false;
+  private refreshDuration: Histogram | undefined;
   /** Plain counters (cheap on the hot path); also exported as OpenTelemetry observables. */
   readonly stats = { memory_hits: 0, storage_hits: 0, lease_waits: 0, usage_writes: 0 };
 
@@ -370,6 +371,11 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
         'success',
         `grant=${result.grant}`,
       );
+      this.refreshDuration?.record(now - started, {
+        grant: result.grant,
+        outcome: 'success',
+        token_type: type,
+      });
       this.log('info', 'token_refreshed', options.ctx, {
         token_id: id,
         token_type: type,
@@ -408,6 +414,11 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
         error.message,
         error.code,
       );
+      this.refreshDuration?.record(this.clock.now() - started, {
+        outcome: 'failure',
+        code: error.code,
+        token_type: type,
+      });
       this.log('warn', 'token_refresh_failed', options.ctx, {
         token_id: current?.id,
         token_type: type,
@@ -1018,6 +1029,13 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
 
   private registerMetrics(): void {
     const meter = metrics.getMeter('graph-token-manager');
+    this.refreshDuration = meter.createHistogram('graph_token.refresh_duration', {
+      unit: 'ms',
+      description: 'Identity-provider refresh duration, by grant and outcome',
+    });
+    meter.createObservableGauge('graph_token.consecutive_errors').addCallback((r) => {
+      for (const [type, entry] of this.memory) r.observe(entry.record.error_count, { token_type: type });
+    });
     meter.createObservableGauge('graph_token.seconds_until_expiry').addCallback((r) => {
       for (const [type, entry] of this.memory)
         r.observe((entry.expiresAt - this.clock.now()) / 1000, { token_type: type });
