@@ -963,10 +963,6 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return { status: degraded ? 'degraded' : 'ok', checks };
   }
 
-  async getStatusForHealth(): Promise<void> {
-    await this.store.ping();
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
