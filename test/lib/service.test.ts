@@ -393,24 +393,30 @@ describe('storage', () => {
     const svc = service(env);
     const first = await svc.acquireToken();
     const second = await svc.acquireToken({ forceRefresh: true });
+    const expected = await svc.getAccessToken();
     const table = rawTable(env);
-    const a = await table.getEntity<{ access_token_enc: string }>('ropc', first.token.id);
-    // Move the superseded token's ciphertext into the active row.
-    await table.updateEntity(
-      { partitionKey: 'ropc', rowKey: second.token.id, access_token_enc: a.access_token_enc },
-      'Merge',
-    );
-    const reader = service(env);
-    await expect(reader.getAccessToken()).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
-    const b = await table.getEntity<{ access_token_enc: string }>('ropc', second.token.id);
-    const parts = a.access_token_enc.split('.');
-    parts[3] = `A${parts[3]!.slice(1)}`;
-    expect(parts.join('.')).not.toBe(b.access_token_enc);
-    await table.updateEntity(
-      { partitionKey: 'ropc', rowKey: second.token.id, access_token_enc: parts.join('.') },
-      'Merge',
-    );
+    const cipherOf = async (id: string) =>
+      (await table.getEntity<{ access_token_enc: string }>('ropc', id)).access_token_enc;
+    const store = (value: string) =>
+      table.updateEntity({ partitionKey: 'ropc', rowKey: second.token.id, access_token_enc: value }, 'Merge');
+    const own = await cipherOf(second.token.id);
+
+    // Row swap: the superseded token's (valid) ciphertext moved into the active row.
+    await store(await cipherOf(first.token.id));
     await expect(service(env).getAccessToken()).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+
+    // Tampering: one bit of the row's own ciphertext flipped.
+    const parts = own.split('.');
+    const body = Buffer.from(parts[3]!, 'base64url');
+    body[0] = body[0]! ^ 1;
+    parts[3] = body.toString('base64url');
+    await store(parts.join('.'));
+    await expect(service(env).getAccessToken()).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+
+    // Control: the untouched ciphertext decrypts, so the failures above are the integrity check.
+    await store(own);
+    const reader = service(env);
+    expect(await reader.getAccessToken()).toBe(expected);
     await Promise.all([svc.close(), reader.close()]);
   });
 
