@@ -8,14 +8,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ensureSandboxCertificate, type SandboxCertificate } from './certs';
 import {
-  FaultList,
+  StandIn,
   RequestBodyError,
   bearerToken,
   clientRequestId,
   delay,
   describeIssues,
   dropConnection,
-  handleCommonControl,
   readJson,
   sendEmpty,
   sendJson,
@@ -125,21 +124,19 @@ const DEFAULT_ERRORS: Record<number, [string, string]> = {
 
 const zeroCounts = (): GraphCounts => ({ me: 0, events: 0, unauthorized: 0 });
 
-export class SandboxGraph {
+export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
   /** `https://localhost:<port>/v1.0` */
   readonly baseUrl: string;
   readonly groupIds: string[];
   /** Events created so far, oldest first. */
   readonly events: SandboxGraphEvent[] = [];
-  readonly counts: GraphCounts = zeroCounts();
-
-  private readonly faults = new FaultList<GraphFault>();
 
   private constructor(
-    private readonly server: LoopbackHttpsServer,
+    server: LoopbackHttpsServer,
     private readonly identityProvider: SandboxIdentityProvider,
     groupIds: string[],
   ) {
+    super(server, zeroCounts, parseGraphFault);
     this.baseUrl = `${server.origin}/v1.0`;
     this.groupIds = groupIds;
   }
@@ -164,22 +161,6 @@ export class SandboxGraph {
       ...(options.groupIds ?? [DEFAULT_GROUP_ID]),
     ]);
     return ref.current;
-  }
-
-  resetCounts(): void {
-    Object.assign(this.counts, zeroCounts());
-  }
-
-  injectFault(fault: GraphFault): void {
-    this.faults.add(parseGraphFault(fault));
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -452,12 +433,7 @@ export class SandboxGraph {
   }
 
   private async handleControl(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
-    const handled = await handleCommonControl(req, res, route, {
-      counts: () => this.counts,
-      resetCounts: () => this.resetCounts(),
-      faults: this.faults,
-      parseFault: parseGraphFault,
-    });
+    const handled = await this.handleCommonControl(req, res, route);
     if (handled) return;
     if (route === 'events') {
       if (req.method === 'GET') return sendJson(res, 200, { events: this.events });

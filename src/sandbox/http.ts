@@ -250,54 +250,78 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** What every stand-in exposes under `/_sandbox/` for manual fault injection while `npm start` runs. */
-export interface ControlSurface<F extends { times?: number }> {
-  counts(): object;
-  resetCounts(): void;
-  faults: FaultList<F>;
-  /** Validates a fault posted as JSON; throws with a readable message when it is not one. */
-  parseFault(body: unknown): F;
-}
-
 /**
- * Serves the control routes the stand-ins share: `GET|DELETE /_sandbox/counts` and
- * `GET|POST|DELETE /_sandbox/faults`. `route` is the path after `/_sandbox/`. Returns false when the
- * route is not one of them, so the caller can serve its own.
+ * What every stand-in shares: its server, request counters and injected faults, and the control routes
+ * for them under `/_sandbox/` (`GET|DELETE counts`, `GET|POST|DELETE faults`) for manual fault injection
+ * while `npm start` runs.
  */
-export async function handleCommonControl<F extends { times?: number }>(
-  req: IncomingMessage,
-  res: ServerResponse,
-  route: string,
-  surface: ControlSurface<F>,
-): Promise<boolean> {
-  const method = req.method ?? 'GET';
-  if (route === 'counts') {
-    if (method === 'GET') sendJson(res, 200, surface.counts());
-    else if (method === 'DELETE') {
-      surface.resetCounts();
-      sendEmpty(res);
-    } else sendMethodNotAllowed(res, 'GET, DELETE');
-    return true;
+export abstract class StandIn<F extends { times?: number }, C extends object> {
+  readonly counts: C;
+  protected readonly faults = new FaultList<F>();
+
+  protected constructor(
+    protected readonly server: LoopbackHttpsServer,
+    private readonly zeroCounts: () => C,
+    /** Validates a fault (from code or posted as JSON); throws with a readable message when it is not one. */
+    private readonly parseFault: (body: unknown) => F,
+  ) {
+    this.counts = zeroCounts();
   }
-  if (route === 'faults') {
-    if (method === 'GET') sendJson(res, 200, { faults: surface.faults.list() });
-    else if (method === 'DELETE') {
-      surface.faults.clear();
-      sendEmpty(res);
-    } else if (method === 'POST') {
-      let fault: F;
-      try {
-        fault = surface.parseFault(await readJson(req));
-      } catch (error) {
-        sendJson(res, 400, { error: { code: 'InvalidFault', message: (error as Error).message } });
-        return true;
-      }
-      surface.faults.add(fault);
-      sendJson(res, 201, { faults: surface.faults.list() });
-    } else sendMethodNotAllowed(res, 'GET, POST, DELETE');
-    return true;
+
+  resetCounts(): void {
+    Object.assign(this.counts, this.zeroCounts());
   }
-  return false;
+
+  injectFault(fault: F): void {
+    this.faults.add(this.parseFault(fault));
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  /**
+   * Serves the shared control routes. `route` is the path after `/_sandbox/`. Returns false when the
+   * route is not one of them, so the stand-in can serve its own.
+   */
+  protected async handleCommonControl(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+  ): Promise<boolean> {
+    const method = req.method ?? 'GET';
+    if (route === 'counts') {
+      if (method === 'GET') sendJson(res, 200, this.counts);
+      else if (method === 'DELETE') {
+        this.resetCounts();
+        sendEmpty(res);
+      } else sendMethodNotAllowed(res, 'GET, DELETE');
+      return true;
+    }
+    if (route === 'faults') {
+      if (method === 'GET') sendJson(res, 200, { faults: this.faults.list() });
+      else if (method === 'DELETE') {
+        this.faults.clear();
+        sendEmpty(res);
+      } else if (method === 'POST') {
+        let fault: F;
+        try {
+          fault = this.parseFault(await readJson(req));
+        } catch (error) {
+          sendJson(res, 400, { error: { code: 'InvalidFault', message: (error as Error).message } });
+          return true;
+        }
+        this.faults.add(fault);
+        sendJson(res, 201, { faults: this.faults.list() });
+      } else sendMethodNotAllowed(res, 'GET, POST, DELETE');
+      return true;
+    }
+    return false;
+  }
 }
 
 export function sendMethodNotAllowed(res: ServerResponse, allow: string): void {

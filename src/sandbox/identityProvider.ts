@@ -25,13 +25,12 @@ import {
 import { z } from 'zod';
 import { ensureSandboxCertificate, type SandboxCertificate } from './certs';
 import {
-  FaultList,
+  StandIn,
   RequestBodyError,
   clientRequestId,
   delay,
   describeIssues,
   dropConnection,
-  handleCommonControl,
   nowSeconds,
   readForm,
   readJson,
@@ -303,25 +302,24 @@ const zeroCounts = (): IdpCounts => ({
   jwks: 0,
 });
 
-export class SandboxIdentityProvider {
+export class SandboxIdentityProvider extends StandIn<IdpFault, IdpCounts> {
   readonly authorityHost: string;
   readonly tenant: string;
   readonly clientId: string;
   /** `${authorityHost}/${tenant}/v2.0` */
   readonly issuer: string;
   readonly apiAudience: string;
-  readonly counts: IdpCounts = zeroCounts();
 
   private readonly accounts = new Map<string, Account>();
   private readonly refreshGrants = new Map<string, RefreshGrant>();
-  private readonly faults = new FaultList<IdpFault>();
   private accessTokenLifetimeSeconds: number;
 
   private constructor(
-    private readonly server: LoopbackHttpsServer,
+    server: LoopbackHttpsServer,
     private readonly key: SigningKey,
     options: SandboxIdentityProviderOptions,
   ) {
+    super(server, zeroCounts, parseIdpFault);
     this.authorityHost = server.origin;
     this.tenant = options.tenant ?? SANDBOX_DEFAULTS.tenant;
     this.clientId = options.clientId ?? SANDBOX_DEFAULTS.clientId;
@@ -372,18 +370,6 @@ export class SandboxIdentityProvider {
   /** The user names this provider knows, in the order they were added. */
   get usernames(): string[] {
     return [...this.accounts.values()].map((account) => account.username);
-  }
-
-  resetCounts(): void {
-    Object.assign(this.counts, zeroCounts());
-  }
-
-  injectFault(fault: IdpFault): void {
-    this.faults.add(parseIdpFault(fault));
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
   }
 
   /** Adds a user, or replaces the one with the same user name. */
@@ -443,10 +429,6 @@ export class SandboxIdentityProvider {
     } catch (error) {
       return { ok: false, reason: rejectionOf(error) };
     }
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
   }
 
   private tokenContext(): TokenContext {
@@ -801,12 +783,7 @@ export class SandboxIdentityProvider {
   // ---- control endpoints (`/_sandbox/...`) ---------------------------------------------------------
 
   private async handleControl(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
-    const handled = await handleCommonControl(req, res, route, {
-      counts: () => this.counts,
-      resetCounts: () => this.resetCounts(),
-      faults: this.faults,
-      parseFault: parseIdpFault,
-    });
+    const handled = await this.handleCommonControl(req, res, route);
     if (handled) return;
     if (req.method !== 'POST') return sendMethodNotAllowed(res, 'POST');
     let body: Record<string, unknown>;

@@ -9,12 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ensureSandboxCertificate, type SandboxCertificate } from './certs';
 import {
-  FaultList,
+  StandIn,
   RequestBodyError,
   bearerToken,
   describeIssues,
   dropConnection,
-  handleCommonControl,
   nowSeconds,
   readJson,
   sendJson,
@@ -92,18 +91,17 @@ const SERVICE_VERSION = '1.9.2000.1';
 
 const zeroCounts = (): KeyVaultCounts => ({ get: 0, set: 0, unauthorized: 0, challenges: 0 });
 
-export class SandboxKeyVault {
+export class SandboxKeyVault extends StandIn<KeyVaultFault, KeyVaultCounts> {
   /** The vault URL, `https://localhost:<port>`. */
   readonly url: string;
-  readonly counts: KeyVaultCounts = zeroCounts();
 
   private readonly secrets = new Map<string, SecretVersion[]>();
-  private readonly faults = new FaultList<KeyVaultFault>();
 
   private constructor(
-    private readonly server: LoopbackHttpsServer,
+    server: LoopbackHttpsServer,
     private readonly identityProvider: SandboxIdentityProvider | undefined,
   ) {
+    super(server, zeroCounts, parseKeyVaultFault);
     this.url = server.origin;
   }
 
@@ -159,22 +157,6 @@ export class SandboxKeyVault {
   /** The latest value of a secret, or undefined (for assertions; does not count as a read). */
   peekSecret(name: string): string | undefined {
     return this.secrets.get(name.toLowerCase())?.at(-1)?.value;
-  }
-
-  resetCounts(): void {
-    Object.assign(this.counts, zeroCounts());
-  }
-
-  injectFault(fault: KeyVaultFault): void {
-    this.faults.add(parseKeyVaultFault(fault));
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -325,12 +307,7 @@ export class SandboxKeyVault {
 
   private async handleControl(req: IncomingMessage, res: ServerResponse, segments: string[]): Promise<void> {
     const route = segments.join('/');
-    const handled = await handleCommonControl(req, res, route, {
-      counts: () => this.counts,
-      resetCounts: () => this.resetCounts(),
-      faults: this.faults,
-      parseFault: parseKeyVaultFault,
-    });
+    const handled = await this.handleCommonControl(req, res, route);
     if (handled) return;
     // `PUT /_sandbox/secrets/{name}` {value}: change a secret without a token (e.g. rotate the password).
     if (segments[0] === 'secrets' && segments.length === 2) {
