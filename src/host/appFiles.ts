@@ -6,25 +6,7 @@ import { join, relative, resolve, sep } from 'node:path';
  * registration files), `host.json` (the HTTP route prefix) and, locally, `local.settings.json`.
  */
 
-export interface LocalSettings {
-  values: Record<string, string>;
-  localHttpPort: number | undefined;
-}
-
-export function readLocalSettings(file: string): LocalSettings {
-  if (!existsSync(file)) return { values: {}, localHttpPort: undefined };
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
-    Values?: Record<string, unknown>;
-    Host?: { LocalHttpPort?: unknown };
-  };
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parsed.Values ?? {})) {
-    if (typeof value === 'string') values[key] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') values[key] = String(value);
-  }
-  const port = parsed.Host?.LocalHttpPort;
-  return { values, localHttpPort: typeof port === 'number' ? port : undefined };
-}
+export { readLocalSettings, type LocalSettings } from '../lib/config';
 
 /** As Core Tools does: settings become environment variables, but a variable already set wins. */
 export function applySettings(values: Record<string, string>, env: NodeJS.ProcessEnv = process.env): void {

@@ -337,6 +337,27 @@ export function isLoopback(hostname: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/** `local.settings.json` as Core Tools reads it: `Values` (strings; numbers and booleans as text) and `Host.LocalHttpPort`. */
+export interface LocalSettings {
+  values: Record<string, string>;
+  localHttpPort: number | undefined;
+}
+
+export function readLocalSettings(file: string): LocalSettings {
+  if (!existsSync(file)) return { values: {}, localHttpPort: undefined };
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+    Values?: Record<string, unknown>;
+    Host?: { LocalHttpPort?: unknown };
+  };
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed.Values ?? {})) {
+    if (typeof value === 'string') values[key] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') values[key] = String(value);
+  }
+  const port = parsed.Host?.LocalHttpPort;
+  return { values, localHttpPort: typeof port === 'number' ? port : undefined };
+}
+
 /**
  * The Azure Functions convention for local runs: `local.settings.json` → `Values`, with real environment
  * variables taking precedence (as Core Tools does). Returns a new object; `process.env` is not modified.
@@ -345,15 +366,7 @@ export function readLocalEnvironment(
   dir: string = process.cwd(),
   env: Environment = process.env,
 ): Environment {
-  const file = join(dir, 'local.settings.json');
-  let values: Record<string, string> = {};
-  if (existsSync(file)) {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> };
-    for (const [k, v] of Object.entries(parsed.Values ?? {})) {
-      if (typeof v === 'string') values[k] = v;
-    }
-  }
-  values = { ...values };
+  const values: Record<string, string> = { ...readLocalSettings(join(dir, 'local.settings.json')).values };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) values[k] = v;
   return Object.freeze(values);
 }

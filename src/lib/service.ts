@@ -954,11 +954,6 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     } catch {
       checks.storage = { status: 'degraded', detail: 'Table Storage is unreachable' };
     }
-    const hit = this.memory.get('ropc');
-    checks.token =
-      hit && hit.expiresAt > this.clock.now()
-        ? { status: 'ok' }
-        : { status: 'ok', detail: 'no token in memory on this instance' };
     const degraded = Object.values(checks).some((c) => c.status !== 'ok');
     return { status: degraded ? 'degraded' : 'ok', checks };
   }

@@ -1,11 +1,5 @@
 import { DefaultAzureCredential } from '@azure/identity';
-import {
-  AzureNamedKeyCredential,
-  odata,
-  TableClient,
-  type TableEntityResult,
-  type TransactionAction,
-} from '@azure/data-tables';
+import { odata, TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock';
 import type { Config } from './config';
@@ -141,12 +135,16 @@ export function storageError(error: unknown): GraphTokenError {
 export const isStatus = (error: unknown, status: number): boolean =>
   (error as { statusCode?: number })?.statusCode === status;
 
-function devStorageConnectionString(): string {
-  return (
-    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
-    'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
-    'TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;'
-  );
+/** The storage emulator's well-known account (public, documented by Microsoft). */
+export const EMULATOR_ACCOUNT_NAME = 'devstoreaccount1';
+export const EMULATOR_ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/** A Table connection string for the emulator account; `UseDevelopmentStorage=true` means its default port. */
+export function emulatorConnectionString(
+  tableEndpoint = `http://127.0.0.1:10002/${EMULATOR_ACCOUNT_NAME}`,
+): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${EMULATOR_ACCOUNT_NAME};AccountKey=${EMULATOR_ACCOUNT_KEY};TableEndpoint=${tableEndpoint};`;
 }
 
 function clientFor(config: Config, table: string): TableClient {
@@ -160,19 +158,11 @@ function clientFor(config: Config, table: string): TableClient {
     return new TableClient(config.storage.endpoint, table, credential, options);
   }
   let cs = config.storage.connectionString;
-  if (/^UseDevelopmentStorage=true;?$/i.test(cs.trim())) cs = devStorageConnectionString();
+  if (/^UseDevelopmentStorage=true;?$/i.test(cs.trim())) cs = emulatorConnectionString();
   const endpoint = /TableEndpoint=([^;]+)/i.exec(cs)?.[1];
+  // Azurite speaks plain http on loopback; the SDK refuses shared-key auth over http unless told.
   const insecure =
     endpoint !== undefined ? endpoint.startsWith('http://') : /DefaultEndpointsProtocol=http;/i.test(cs);
-  // Azurite speaks plain http on loopback; the SDK refuses shared-key auth over http unless told.
-  const name = /AccountName=([^;]+)/i.exec(cs)?.[1];
-  const key = /AccountKey=([^;]+)/i.exec(cs)?.[1];
-  if (insecure && endpoint && name && key) {
-    return new TableClient(endpoint, table, new AzureNamedKeyCredential(name, key), {
-      ...options,
-      allowInsecureConnection: true,
-    });
-  }
   return TableClient.fromConnectionString(cs, table, { ...options, allowInsecureConnection: insecure });
 }
 

@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { EMULATOR_ACCOUNT_NAME, emulatorConnectionString } from '../lib/store';
 
 export interface AzuriteHandle {
   /** Connection string for `devstoreaccount1` with Table, Blob and Queue endpoints on 127.0.0.1. */
@@ -32,17 +33,12 @@ export interface StartAzuriteOptions {
   startTimeoutMs?: number;
 }
 
-/** The emulator's well-known account key (public, documented by Microsoft). */
-export const AZURITE_ACCOUNT_NAME = 'devstoreaccount1';
-export const AZURITE_ACCOUNT_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
 const STOP_GRACE_MS = 5_000;
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/\S+)/g;
 
 /** A Table-only connection string for the emulator account at `tableEndpoint`. */
 export function tableConnectionString(tableEndpoint: string): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};TableEndpoint=${tableEndpoint};`;
+  return emulatorConnectionString(tableEndpoint);
 }
 
 /**
@@ -113,7 +109,7 @@ export function startAzurite(options: StartAzuriteOptions = {}): Promise<Azurite
 }
 
 function handleFor(child: ChildProcess, endpoints: Record<string, string>, silent: boolean): AzuriteHandle {
-  const account = (url: string): string => `${url}/${AZURITE_ACCOUNT_NAME}`;
+  const account = (url: string): string => `${url}/${EMULATOR_ACCOUNT_NAME}`;
   const tableEndpoint = account(endpoints.Table);
   const blobEndpoint = endpoints.Blob ? account(endpoints.Blob) : undefined;
   const queueEndpoint = endpoints.Queue ? account(endpoints.Queue) : undefined;
