@@ -95,8 +95,7 @@ export function handleEndpoint<E extends EndpointDefinition>(
         logEvent(context, 'error', 'http.failed', { correlation_id: correlationId, ...describeError(error) });
       }
     }
-    response.headers = { ...COMMON_HEADERS, ...(response.headers as Record<string, string>) };
-    (response.headers as Record<string, string>)[CORRELATION_HEADER] = correlationId;
+    finishResponse(response, correlationId);
     logEvent(context, 'info', 'http.request', {
       method: request.method,
       route: endpoint.route,

@@ -117,8 +117,11 @@ describe('the hot path does no I/O', () => {
       const token = await svc.getAccessToken();
       await proxy.down();
       sandbox.idp.injectFault({ kind: 'drop' });
+      const hitsBefore = svc.stats.memory_hits;
       const started = process.hrtime.bigint();
       for (let i = 0; i < 10_000; i++) expect(await svc.getAccessToken()).toBe(token);
+      // Every call was a memory-cache hit: none took the path that reads storage (even its fallback).
+      expect(svc.stats.memory_hits - hitsBefore).toBe(10_000);
       const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
       // 10 000 calls with no network round trip: far below one storage call each (a loose bound).
       expect(elapsedMs).toBeLessThan(2000);
@@ -284,6 +287,7 @@ describe('errors', () => {
     const clock = new FastClock();
     const svc = service(env, { clock });
     const { token } = await svc.acquireToken();
+    expect((await svc.getTokenStatus()).tokens).toMatchObject({ errored: 0, active: 1 });
     sandbox.idp.injectFault({ kind: 'aadsts', code: 90014, description: 'A required field is missing' });
     const one = await svc.refreshTokens({ ids: [token.id] });
     expect(one).toMatchObject({ success: false, failed: 1 });
