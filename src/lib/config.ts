@@ -97,6 +97,12 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   s('SECRET_CACHE_SECONDS', 'optional', 'Key Vault secrets are cached this long (at most 300)', {
     default: '300',
   }),
+  s(
+    'CREDENTIAL_UNCERTAIN_RETRY_SECONDS',
+    'optional',
+    'After a password grant that got no answer, the password is not sent again for this long (at least 30)',
+    { default: '300' },
+  ),
 ]);
 
 function s(
@@ -127,6 +133,7 @@ export interface LifecycleSettings {
   usageFlushSeconds: number;
   leaseSeconds: number;
   secretCacheSeconds: number;
+  uncertainRetrySeconds: number;
 }
 
 /** Local-development secrets. Kept off the enumerable surface so the config can be logged safely. */
@@ -272,6 +279,7 @@ export function loadConfig(env: Environment = process.env): Config {
     usageFlushSeconds: int('TOKEN_USAGE_FLUSH_SECONDS', 1, 300),
     leaseSeconds: int('TOKEN_LEASE_SECONDS', 5, 600),
     secretCacheSeconds: int('SECRET_CACHE_SECONDS', 0, 300),
+    uncertainRetrySeconds: int('CREDENTIAL_UNCERTAIN_RETRY_SECONDS', 30, 86_400),
   });
 
   const schedule = (name: string): string => {

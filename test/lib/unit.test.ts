@@ -213,7 +213,8 @@ describe('errors and logs', () => {
     expect(e.code).toBe('PUBLIC_CLIENT_FLOWS_DISABLED');
     expect(e.hint).toMatch(/Allow public client flows/);
     expect(aadstsError('50076', 'mfa').category).toBe('credential');
-    expect(aadstsError('99999', 'x').category).not.toBe('credential');
+    // Deny by default: an unknown code is still a rejection, never an error worth retrying.
+    expect(aadstsError('99999', 'x')).toMatchObject({ code: 'CREDENTIALS_REJECTED', category: 'credential' });
   });
 
   it('strips tokens from upstream text and secret fields from logs', () => {

@@ -12,11 +12,13 @@ import { unseal } from './sealing';
  */
 export async function acquireToken(
   core: ServiceCore,
-  options: { tokenType?: TokenType; forceRefresh?: boolean },
+  options: { tokenType?: TokenType; forceRefresh?: boolean; retryBlockedPassword?: boolean },
   ctx: OperationContext,
 ): Promise<AcquireResult> {
   const type = options.tokenType ?? 'ropc';
-  const force = options.forceRefresh ?? false;
+  // Trying a blocked password again is an explicit override, and it implies a new token.
+  const override = options.retryBlockedPassword ?? false;
+  const force = (options.forceRefresh ?? false) || override;
   assertTokenType(type);
   let obtained: Obtained;
   const hit = force ? undefined : core.memory.fresh(type);
@@ -26,7 +28,7 @@ export async function acquireToken(
   } else {
     // An administrator's forced acquire reads the latest secret version at once.
     if (force) core.secrets.invalidate();
-    obtained = await obtain(core, type, { force, overrideBlock: force, degrade: !force, ctx });
+    obtained = await obtain(core, type, { force, overrideBlock: override, degrade: !force, ctx });
   }
   const r = obtained.record;
   return {
@@ -42,10 +44,31 @@ export async function acquireToken(
   };
 }
 
-/** In-process single flight: concurrent callers of a type share one chain of storage and IdP calls. */
-export function obtain(core: ServiceCore, type: TokenType, options: ObtainOptions): Promise<Obtained> {
-  const running = core.inflight.get(type);
-  if (running && (running.force || !options.force)) return running.promise;
+/**
+ * Strict in-process single flight: at most one exchange per type at a time. Callers that find one
+ * running share it; a forced call (or an override) waits for it and then decides — a token created after
+ * the forced call began is the new token it asked for; otherwise it starts its own exchange, never a
+ * second one beside the first.
+ */
+export async function obtain(core: ServiceCore, type: TokenType, options: ObtainOptions): Promise<Obtained> {
+  const calledAt = core.clock.now();
+  for (;;) {
+    const running = core.inflight.get(type);
+    if (!running) break;
+    const shareable = !options.overrideBlock && (running.force || !options.force);
+    if (shareable) return running.promise;
+    const outcome = await running.promise.then(
+      (obtained) => ({ obtained }),
+      () => ({ obtained: undefined }),
+    );
+    if (
+      !options.overrideBlock &&
+      outcome.obtained &&
+      Date.parse(outcome.obtained.record.created_at) >= calledAt - 1000
+    ) {
+      return outcome.obtained;
+    }
+  }
   const promise = obtainOnce(core, type, options).finally(() => {
     if (core.inflight.get(type)?.promise === promise) core.inflight.delete(type);
   });

@@ -5,7 +5,7 @@ import type { GraphClient } from '../graph';
 import type { IdentityClient } from '../identity';
 import type { Logger } from '../logger';
 import type { SecretSource } from '../secrets';
-import type { TokenStore } from '../store';
+import type { CredentialState, TokenStore } from '../store';
 import type { OperationContext, TokenRecord, TokenSource, TokenType } from '../types';
 import type { MemoryCache } from './memoryCache';
 
@@ -49,7 +49,9 @@ export interface ServiceCore {
   readonly stats: ServiceStats;
   /** In-process single flight: the running exchange per type. */
   readonly inflight: Map<TokenType, { force: boolean; promise: Promise<Obtained> }>;
-  /** This process's lease holder name. */
+  /** Credential-state changes whose write failed: applied to every decision until written. */
+  readonly pendingCredentials: Map<TokenType, CredentialState>;
+  /** This process's lease holder name (each flow adds its own random suffix). */
   readonly holder: string;
   readonly metrics: { refreshDuration?: Histogram };
   /** Drops the cached status and counts, so an operator sees the effect of their own action at once. */

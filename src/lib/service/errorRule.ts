@@ -43,7 +43,7 @@ export async function recordError(
     isActive: latest.is_active,
     errorCount,
     maxConsecutiveErrors: core.config.lifecycle.maxConsecutiveErrors,
-    transient: error.category === 'transient',
+    transient: error.category === 'transient' || error.category === 'uncertain',
     stillValid,
   });
   if (limitReached) {

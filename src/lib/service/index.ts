@@ -89,6 +89,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
       memory: this.memory,
       stats: this.stats,
       inflight: new Map(),
+      pendingCredentials: new Map(),
       holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
       metrics: {},
       invalidateViews: () => status?.invalidate(),
@@ -136,8 +137,9 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return obtained.accessToken;
   }
 
+  /** `forceRefresh` asks for a new token; only `retryBlockedPassword` may send a blocked password (once). */
   acquireToken(
-    options: { tokenType?: TokenType; forceRefresh?: boolean } = {},
+    options: { tokenType?: TokenType; forceRefresh?: boolean; retryBlockedPassword?: boolean } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<AcquireResult> {
     return acquireToken(this.core, options, ctx);

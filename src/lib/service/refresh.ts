@@ -9,6 +9,7 @@ import { fromStorage, stillValid } from './acquire';
 import { audit, log } from './audit';
 import type { Obtained, ObtainOptions, ServiceCore } from './context';
 import { recordError } from './errorRule';
+import type { FlowLease } from './lease';
 import { PasswordGate } from './lockout';
 import { seal, unseal } from './sealing';
 
@@ -21,27 +22,30 @@ export async function refreshNow(
   type: TokenType,
   current: TokenEntity | null,
   options: ObtainOptions,
+  lease: FlowLease,
 ): Promise<Obtained> {
   const { store, clock } = core;
-  const state = await store.getState(type);
   const cache = await readMsalCache(core, current);
-  const gate = new PasswordGate(core, state, options);
+  const gate = new PasswordGate(core, type, options, lease);
   const started = clock.now();
   try {
-    const result = await withRetry(() => core.identity.acquire(cache, gate.password), {
-      clock,
-      maxAttempts: 4,
-      maxTotalMs: 45000,
-      onRetry: (error, attempt, delayMs) =>
-        log(core, 'warn', 'identity_retry', options.ctx, {
-          token_type: type,
-          code: error.code,
-          attempt,
-          delay_ms: delayMs,
-        }),
-    });
+    const result = await withRetry(
+      () => core.identity.acquire(cache, gate.password, { signal: lease.signal }),
+      {
+        clock,
+        maxAttempts: 4,
+        maxTotalMs: 45000,
+        onRetry: (error, attempt, delayMs) =>
+          log(core, 'warn', 'identity_retry', options.ctx, {
+            token_type: type,
+            code: error.code,
+            attempt,
+            delay_ms: delayMs,
+          }),
+      },
+    );
     const entity = await storeNewToken(core, type, current, result);
-    await gate.afterSuccess(type);
+    await gate.afterSuccess();
     core.memory.remember(entity, result.accessToken, false);
     core.invalidateViews();
     const now = clock.now();
@@ -69,8 +73,10 @@ export async function refreshNow(
     return { accessToken: result.accessToken, record: publicRecord(entity), source };
   } catch (caught) {
     const error = toGraphTokenError(caught);
-    await gate.afterFailure(type, error);
-    if (current && error.code !== ERRORS.CREDENTIALS_BLOCKED.code)
+    await gate.afterFailure(error);
+    // A refusal to send (blocked, waiting after an uncertain attempt) is not a new error of the token:
+    // the rejection it stems from was counted.
+    if (current && !gate.refused && error.code !== ERRORS.CREDENTIALS_BLOCKED.code)
       await recordError(core, current, error, options.ctx);
     await audit(
       core,

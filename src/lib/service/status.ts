@@ -2,6 +2,7 @@ import { RefreshingValue } from '../refreshingValue';
 import { publicRecord } from '../store';
 import type { CredentialBlock, StatusReport, TokenCounts } from '../types';
 import type { ServiceCore } from './context';
+import { currentRejection, MAX_REJECTIONS } from './lockoutRules';
 
 /**
  * Status is served from memory: rebuilt at most once a second (stale up to 5 s while one rebuild runs),
@@ -36,15 +37,18 @@ export class StatusView {
       store.recentAudit(10),
     ]);
     const now = clock.now();
-    const blocked: CredentialBlock | null =
-      state?.block_code && state.blocked_at
-        ? {
-            token_type: 'ropc',
-            code: state.block_code,
-            hint: state.block_hint ?? '',
-            blocked_at: state.blocked_at,
-          }
-        : null;
+    const rejection = state ? currentRejection(state.credentials) : null;
+    const blocked: CredentialBlock | null = rejection
+      ? {
+          token_type: 'ropc',
+          code: rejection.code,
+          hint: rejection.hint,
+          blocked_at: rejection.last_at,
+          credential: rejection.label,
+          rejections: rejection.rejections,
+          description: describeBlock(rejection.label, rejection.rejections),
+        }
+      : null;
     return {
       configuration: { ...this.core.config.report, password_source: this.core.secrets.passwordSource },
       tokens,
@@ -72,4 +76,13 @@ export class StatusView {
     }
     return counts;
   }
+}
+
+/** The block in words: which credential, how often rejected, whether an override may still send it. */
+export function describeBlock(label: string, rejections: number): string {
+  const times = `${rejections} time${rejections === 1 ? '' : 's'}`;
+  const left = MAX_REJECTIONS - rejections;
+  return left > 0
+    ? `${label} rejected ${times}; not sent again unless an administrator retries it (${left} more attempt${left === 1 ? '' : 's'} allowed)`
+    : `${label} rejected ${times}; never sent again — store a corrected password`;
 }

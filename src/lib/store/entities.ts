@@ -16,12 +16,31 @@ export interface TokenEntity extends TokenRecord {
   etag?: string;
 }
 
+/** A credential Entra ID rejected (docs/architecture.md, "Lockout rules"). */
+export interface RejectedCredential {
+  /** Hash of tenant, client id, username, scopes and secret version: never the secret. */
+  fingerprint: string;
+  /** The credential in words ("password version 1a2b3c4d for svc@contoso.com"). */
+  label: string;
+  code: string;
+  hint: string;
+  first_at: string;
+  last_at: string;
+  rejections: number;
+}
+
+/** The lockout state of a type, shared by every instance through the `~state` row. */
+export interface CredentialState {
+  /** Newest first. */
+  rejected: RejectedCredential[];
+  /** The last password grant that got no answer, and how many did in a row. */
+  uncertain: { fingerprint: string; label: string; at: string; count: number } | null;
+  last_success_at: string | null;
+}
+
 export interface StateEntity {
   active_id: string | null;
-  block_code: string | null;
-  block_hint: string | null;
-  block_fingerprint: string | null;
-  blocked_at: string | null;
+  credentials: CredentialState;
   etag?: string;
 }
 
@@ -102,13 +121,34 @@ export function fromStored(e: TableEntityResult<Record<string, unknown>>): Token
   };
 }
 
-export function stateFromStored(e: TableEntityResult<Record<string, unknown>>): StateEntity {
-  return {
-    active_id: str(e.active_id),
-    block_code: str(e.block_code),
-    block_hint: str(e.block_hint),
-    block_fingerprint: str(e.block_fingerprint),
-    blocked_at: str(e.blocked_at),
-    etag: e.etag,
-  };
+/**
+ * Reads the credential state column. A value that does not parse is treated as "everything blocked
+ * would be unknown" — deny by default: a sentinel rejection that no fingerprint matches is not enough, so
+ * the caller gets `corrupt: true` and refuses to send a password.
+ */
+export function credentialsFromColumn(value: unknown): { state: CredentialState; corrupt: boolean } {
+  const empty: CredentialState = { rejected: [], uncertain: null, last_success_at: null };
+  const text = str(value);
+  if (!text) return { state: empty, corrupt: false };
+  try {
+    const parsed = JSON.parse(text) as Partial<CredentialState>;
+    if (!Array.isArray(parsed.rejected)) throw new Error('shape');
+    return {
+      state: {
+        rejected: parsed.rejected,
+        uncertain: parsed.uncertain ?? null,
+        last_success_at: parsed.last_success_at ?? null,
+      },
+      corrupt: false,
+    };
+  } catch {
+    return { state: empty, corrupt: true };
+  }
+}
+
+export function stateFromStored(
+  e: TableEntityResult<Record<string, unknown>>,
+): StateEntity & { corrupt: boolean } {
+  const { state, corrupt } = credentialsFromColumn(e.credentials);
+  return { active_id: str(e.active_id), credentials: state, corrupt, etag: e.etag };
 }

@@ -12,6 +12,7 @@ import {
   stateFromStored,
   toColumns,
   toStored,
+  type CredentialState,
   type StateEntity,
   type Stored,
   type TokenEntity,
@@ -62,7 +63,7 @@ export class TokenStore {
     }
   }
 
-  async getState(type: TokenType): Promise<StateEntity | null> {
+  async getState(type: TokenType): Promise<(StateEntity & { corrupt: boolean }) | null> {
     return this.call(async () => {
       try {
         return stateFromStored(await this.tokens.getEntity<Record<string, unknown>>(type, STATE_ROW));
@@ -73,24 +74,28 @@ export class TokenStore {
     });
   }
 
-  /** Writes the credential block (or clears it with `null`s). Last writer wins: blocks are idempotent. */
-  async saveBlock(
+  /**
+   * Changes the credential state of a type with an ETag-guarded read-modify-write, so two instances'
+   * updates never overwrite each other. Returns the state written.
+   */
+  async updateCredentials(
     type: TokenType,
-    block: { code: string; hint: string; fingerprint: string; at: string } | null,
-  ): Promise<void> {
-    await this.call(() =>
-      this.tokens.upsertEntity(
-        {
-          partitionKey: type,
-          rowKey: STATE_ROW,
-          block_code: block?.code ?? '',
-          block_hint: block?.hint ?? '',
-          block_fingerprint: block?.fingerprint ?? '',
-          blocked_at: block?.at ?? '',
-        },
-        'Merge',
-      ),
-    );
+    change: (current: CredentialState) => CredentialState,
+  ): Promise<CredentialState> {
+    return this.call(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const current = await this.getState(type);
+        const next = change(current?.credentials ?? { rejected: [], uncertain: null, last_success_at: null });
+        const entity = { partitionKey: type, rowKey: STATE_ROW, credentials: JSON.stringify(next) };
+        try {
+          if (current?.etag) await this.tokens.updateEntity(entity, 'Merge', { etag: current.etag });
+          else await this.tokens.createEntity(entity);
+          return next;
+        } catch (error) {
+          if (attempt >= 4 || !(isStatus(error, 412) || isStatus(error, 409))) throw error;
+        }
+      }
+    });
   }
 
   async getToken(type: TokenType, id: string): Promise<TokenEntity | null> {
@@ -217,12 +222,21 @@ export class TokenStore {
     return this.call(() => deleteInBatches(this.tokens, type, ids));
   }
 
-  tryAcquireLease(type: TokenType, holder: string, seconds: number): Promise<boolean> {
-    return this.call(() => lease.tryAcquireLease(this.tokens, this.clock, type, holder, seconds));
+  tryAcquireLease(type: TokenType, owner: string, seconds: number): Promise<lease.LeaseAttempt> {
+    return this.call(() => lease.tryAcquireLease(this.tokens, this.clock, type, owner, seconds));
   }
 
-  releaseLease(type: TokenType, holder: string): Promise<void> {
-    return lease.releaseLease(this.tokens, type, holder);
+  renewLease(type: TokenType, owner: string, etag: string, seconds: number): Promise<string> {
+    return this.call(() => lease.renewLease(this.tokens, this.clock, type, owner, etag, seconds));
+  }
+
+  /** Is the lease still `owner`'s, and not lapsed? */
+  holdsLease(type: TokenType, owner: string): Promise<boolean> {
+    return this.call(() => lease.holdsLease(this.tokens, this.clock, type, owner));
+  }
+
+  releaseLease(type: TokenType, owner: string): Promise<void> {
+    return lease.releaseLease(this.tokens, type, owner);
   }
 
   writeAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
