@@ -66,12 +66,7 @@ resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-prev
   scope: storage::tableService
   properties: {
     workspaceId: workspace.id
-    logs: [
-      for category in storageCategories: {
-        category: category
-        enabled: true
-      }
-    ]
+    logs: map(storageCategories, category => { category: category, enabled: true })
   }
 }
 
@@ -80,12 +75,7 @@ resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
   scope: storage::blobService
   properties: {
     workspaceId: workspace.id
-    logs: [
-      for category in storageCategories: {
-        category: category
-        enabled: true
-      }
-    ]
+    logs: map(storageCategories, category => { category: category, enabled: true })
   }
 }
 
