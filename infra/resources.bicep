@@ -121,7 +121,7 @@ var hostContainerNames = [
   'azure-webjobs-hosts'
   'azure-webjobs-secrets'
 ]
-// The Key Vault secrets only the app may read (the code's default names; see docs/configuration.md).
+// The Key Vault secrets only the app may read: the code's default names (docs/infra.md, "Alert rules").
 var protectedSecretNames = [
   'graph-password'
   'token-encryption-key'
