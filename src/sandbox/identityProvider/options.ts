@@ -16,13 +16,12 @@ export const GRANT_TYPES: readonly GrantType[] = [
   'device_code',
 ];
 
-/** The `grant_type` form value of the device code grant (RFC 8628). */
+/** The `grant_type` of the device code grant in RFC 8628; Entra also accepts `device_code`, which MSAL sends. */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** The counter name of a `grant_type` form value, or undefined for a grant the provider does not know. */
 export function grantOf(formValue: string): GrantType | undefined {
   if (formValue === DEVICE_CODE_GRANT_TYPE) return 'device_code';
-  if (formValue === 'device_code') return undefined; // Entra knows only the URN
   return (GRANT_TYPES as readonly string[]).includes(formValue) ? (formValue as GrantType) : undefined;
 }
 

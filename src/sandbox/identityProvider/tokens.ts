@@ -140,14 +140,14 @@ export function capabilitiesOf(claims: Record<string, unknown> | undefined): str
   return Array.isArray(values) ? values.filter((value): value is string => typeof value === 'string') : [];
 }
 
-/** Whether a claims request carries a resource's challenge (anything beyond the client's capabilities). */
+/**
+ * Whether a claims request carries a resource's challenge: access-token claims beyond the client's
+ * `xms_cc` capabilities. (MSAL always adds optional `id_token` claims; those are no challenge.)
+ */
 export function isClaimsChallenge(claims: Record<string, unknown> | undefined): boolean {
-  if (!claims) return false;
-  return Object.entries(claims).some(([tokenType, requested]) => {
-    if (tokenType !== 'access_token') return true;
-    if (!requested || typeof requested !== 'object') return false;
-    return Object.keys(requested).some((name) => name !== 'xms_cc');
-  });
+  const requested = claims?.access_token;
+  if (!requested || typeof requested !== 'object') return false;
+  return Object.keys(requested).some((name) => name !== 'xms_cc');
 }
 
 /** Entra's `sub` is pairwise: the same user has a different subject for each application. */
