@@ -61,6 +61,7 @@ export {
 } from './options';
 export { parseIdpFault, type IdpFault } from './faults';
 export { signWithStoredKey } from './signingKey';
+export { ControlError } from './control';
 
 const systemClock = { now: (): number => Date.now() };
 
