@@ -4,7 +4,7 @@ import { decrypt, encrypt, type KeyRing } from '../../src/lib/crypto';
 import { aadstsError, ERRORS, GraphTokenError, sanitize } from '../../src/lib/errors';
 import { createJsonLogger } from '../../src/lib/logger';
 import { parseRetryAfter, withRetry } from '../../src/lib/retry';
-import { schedulePeriodSeconds } from '../../src/lib/service';
+import { schedulePeriodSeconds } from '../../src/lib/schedule';
 
 const key = { version: 'v1key', key: Buffer.alloc(32, 7) };
 const ring = (...keys: { version: string; key: Buffer }[]): KeyRing => ({
