@@ -66,6 +66,25 @@ describe('deny by default', () => {
     },
   );
 
+  it.each([
+    ['an invalid_grant without a code', { kind: 'oauth', error: 'invalid_grant' }, 'CREDENTIALS_REJECTED'],
+    ['a 400 with an HTML body', { kind: 'html', status: 400 }, 'CREDENTIALS_REJECTED'],
+    ['a 200 with an empty access token', { kind: 'empty-token' }, 'CREDENTIALS_REJECTED'],
+    ['a 200 with expires_in 0', { kind: 'empty-token', variant: 'no-expiry' }, 'CREDENTIALS_REJECTED'],
+  ] as const)('%s blocks the credential and stores no token', async (_name, fault, code) => {
+    const env = freshEnv(sandbox);
+    const svc = service(env);
+    sandbox.idp.injectFault({ ...fault, grant: 'password' });
+    await expect(svc.acquireToken()).rejects.toMatchObject({ code });
+    await expect(svc.getAccessToken()).rejects.toMatchObject({ code: 'CREDENTIALS_BLOCKED' });
+    expect((await runWorker(env)).error).toBe('CREDENTIALS_BLOCKED');
+    expect(received()).toBe(1);
+    expect((await svc.listTokens()).items).toHaveLength(0);
+    const summary = await svc.refreshTokens();
+    expect(summary).toMatchObject({ success: false, refreshed: 0 });
+    await svc.close();
+  });
+
   it('an unknown code across timer runs and a second process: 1 password grant', async () => {
     const env = freshEnv(sandbox);
     sandbox.idp.injectFault({ kind: 'aadsts', code: 50064, grant: 'password' });
@@ -176,6 +195,36 @@ describe('strict single flight', () => {
     expect(received()).toBe(1);
     expect(ra.id).toBeDefined();
     expect(rb.id).toBe(ra.id);
+  });
+});
+
+describe('a holder that cannot renew its lease', () => {
+  it('aborts its exchange before the lease lapses; the aborted password grant is uncertain', async () => {
+    const env = freshEnv(sandbox, { TOKEN_LEASE_SECONDS: '5' });
+    const svc = service(env);
+    sandbox.idp.injectFault({ kind: 'delay', ms: 8000, grant: 'password', times: 1 });
+    const started = Date.now();
+    const attempt = svc.acquireToken().catch((e: unknown) => e);
+    // Someone else takes the lease row while the exchange runs: the next renewal fails with 412.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await rawTable(env).upsertEntity(
+      {
+        partitionKey: 'ropc',
+        rowKey: '~lease',
+        holder: 'another-flow',
+        expires_at: new Date(Date.now() + 60_000).toISOString(),
+      },
+      'Replace',
+    );
+    const error = await attempt;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(error).toMatchObject({ code: 'IDENTITY_PROVIDER_UNAVAILABLE' });
+    expect(received()).toBe(1);
+    // Recorded as uncertain: not sent again within the wait, by this instance or another.
+    await rawTable(env).deleteEntity('ropc', '~lease');
+    await expect(svc.getAccessToken()).rejects.toMatchObject({ code: 'IDENTITY_PROVIDER_UNAVAILABLE' });
+    expect(received()).toBe(1);
+    await svc.close();
   });
 });
 
