@@ -3,10 +3,9 @@
  * talking to the sandbox identity provider over HTTPS and Azurite: each test counts the password grants
  * the identity provider *received*.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { CapturingLogger, FastClock, freshEnv, rawTable, service } from './helpers';
+import { raceTwoWorkers, runWorker } from './workers';
 
 jest.setTimeout(120_000);
 
@@ -23,32 +22,6 @@ beforeEach(() => {
 });
 
 const received = (): number => sandbox.idp.counts.password;
-
-interface WorkerResult {
-  id?: string;
-  source?: string;
-  error?: string;
-}
-
-/** One service instance in its own process (test/lib/fixtures/worker.js): acquires once on "go". */
-function startWorker(env: Record<string, string>): { go: () => void; done: Promise<WorkerResult> } {
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'worker.js')], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<WorkerResult>((resolve) =>
-    child.on('exit', () => resolve(JSON.parse(out.trim().split('\n').pop() || '{}') as WorkerResult)),
-  );
-  return { go: () => child.stdin.end('go\n'), done };
-}
-
-async function runWorker(env: Record<string, string>): Promise<WorkerResult> {
-  const worker = startWorker(env);
-  worker.go();
-  return worker.done;
-}
 
 describe('deny by default', () => {
   it.each([50064, 50056, 50144, 53003, 50072, 50074, 50105, 50135, 50142, 99999])(
@@ -171,13 +144,7 @@ describe('strict single flight', () => {
   it('two processes, a 5 s lease and an 8 s provider: 1 password grant', async () => {
     const env = freshEnv(sandbox, { TOKEN_LEASE_SECONDS: '5', GRAPH_PASSWORD: 'wrong-password-lease' });
     sandbox.idp.injectFault({ kind: 'delay', ms: 8000, grant: 'password' });
-    const a = startWorker(env);
-    const b = startWorker(env);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    a.go();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    b.go();
-    const [ra, rb] = await Promise.all([a.done, b.done]);
+    const [ra, rb] = await raceTwoWorkers(env);
     expect(received()).toBe(1);
     expect([ra.error, rb.error].sort()).toEqual(['CREDENTIALS_BLOCKED', 'INVALID_CREDENTIALS']);
   });
@@ -185,13 +152,7 @@ describe('strict single flight', () => {
   it('the same with a good password: one grant, both processes get the same token', async () => {
     const env = freshEnv(sandbox, { TOKEN_LEASE_SECONDS: '5' });
     sandbox.idp.injectFault({ kind: 'delay', ms: 8000, grant: 'password' });
-    const a = startWorker(env);
-    const b = startWorker(env);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    a.go();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    b.go();
-    const [ra, rb] = await Promise.all([a.done, b.done]);
+    const [ra, rb] = await raceTwoWorkers(env);
     expect(received()).toBe(1);
     expect(ra.id).toBeDefined();
     expect(rb.id).toBe(ra.id);
