@@ -1,4 +1,4 @@
-import { duration, expiresIn, relative, table, truncate } from '../../src/cli/format';
+import { duration, expiresIn, relative, table, truncate } from '../../src/lib/format';
 import { describeFailure, EXIT, problemJson, usageError } from '../../src/cli/failure';
 import { ERRORS, GraphTokenError } from '../../src/lib/errors';
 import { withProgress } from '../../src/cli/progress';
