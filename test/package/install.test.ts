@@ -26,7 +26,11 @@ let work: string;
 let project: string;
 let installError: string | undefined;
 
-const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false' };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  npm_config_update_notifier: 'false',
+  npm_config_fund: 'false',
+};
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'gtm-install-'));
