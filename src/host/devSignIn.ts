@@ -48,13 +48,9 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 
 /** `Host: localhost:7071`, `127.0.0.1`, `[::1]:7071` — any port; nothing else (no user info, no path). */
 export function isLoopbackHostHeader(host: string | undefined): boolean {
-  if (host === undefined || host === '' || /[/@\s]/.test(host)) return false;
-  try {
-    const url = new URL(`http://${host}`);
-    return url.host.toLowerCase() === host.toLowerCase() && isLoopback(url.hostname.toLowerCase());
-  } catch {
-    return false;
-  }
+  if (host === undefined) return false;
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i.exec(host);
+  return match !== null && isLoopback(match[1]!.toLowerCase());
 }
 
 /** `Origin: http://localhost:7071` and the like; `null` (sandboxed frames, files) is not loopback. */
