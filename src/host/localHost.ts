@@ -115,6 +115,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   applySettings(settings.values, env);
 
   const registrations = loadRegistrations(scriptRoot);
+  if (registrations.length === 0) {
+    log({
+      level: 'warning',
+      category: 'system',
+      message: `No functions were registered by package.json "main" in ${scriptRoot}. This project's function app is dist/app (--script-root dist/app).`,
+    });
+  }
   const routes = httpRoutes(registrations);
   const defaults = Object.fromEntries(
     SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.name, s.default]),
