@@ -180,6 +180,8 @@ describe('an administrator', () => {
   });
 
   test('signs in without a password in the sandbox and sees an empty table', async () => {
+    // The page shows its sign-in buttons once config.json has loaded: wait for that, not a fixed moment.
+    await page.waitForSelector('#sign-in-admin', { state: 'visible' });
     expect(await page.isVisible('#sign-in-admin')).toBe(true);
     expect(await page.isVisible('#sign-in-read')).toBe(true);
     expect(await page.textContent('#mode')).toBe('Local sandbox');
