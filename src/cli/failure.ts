@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { problemType } from '../http/problem';
 import { GraphTokenError, sanitize } from '../lib/errors';
-import { terminalSafe } from './format';
+import { terminalSafe } from '../lib/format';
 
 /** The CLI's exit codes (SPEC §7). */
 export const EXIT = Object.freeze({

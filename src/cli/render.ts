@@ -14,7 +14,7 @@ import type {
   TokenRecord,
   ValidateSummary,
 } from '../lib/types';
-import { expiresIn, fields, plural, relative, table } from './format';
+import { expiresIn, fields, plural, relative, table } from '../lib/format';
 
 export function renderStatus(status: StatusReport, now: number): string {
   const cfg = status.configuration;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { ConfigurationReport } from './types';
 
 /**
@@ -156,6 +156,12 @@ export interface Config {
   readonly storage: StorageSettings;
   readonly tableName: string;
   readonly auditTableName: string;
+  /**
+   * The audiences caller tokens may carry (`API_AUDIENCE`, comma or space separated, e.g. the Application
+   * ID URI and the client id). Empty when unset.
+   */
+  readonly apiAudiences: readonly string[];
+  /** The first of `apiAudiences` (the Application ID URI): the admin page's scope and dev tokens' `aud`. */
   readonly apiAudience: string | undefined;
   readonly managedIdentityClientId: string | undefined;
   readonly adminClientId: string | undefined;
@@ -269,8 +275,8 @@ export function loadConfig(env: Environment = process.env): Config {
   if (!TABLE_NAME.test(tableName) || tableName.length > 58) {
     problems.push('TOKEN_TABLE_NAME must be 3-58 letters or digits, starting with a letter');
   }
-  const apiAudience = get('API_AUDIENCE');
-  if (inAzure && apiAudience === undefined) missing.push('API_AUDIENCE');
+  const apiAudiences = parseAudiences(get('API_AUDIENCE'));
+  if (inAzure && apiAudiences.length === 0) missing.push('API_AUDIENCE');
 
   const lifecycle: LifecycleSettings = Object.freeze({
     refreshOffsetSeconds: int('TOKEN_REFRESH_OFFSET_SECONDS', 0, 3000),
@@ -338,7 +344,8 @@ export function loadConfig(env: Environment = process.env): Config {
     storage: Object.freeze(storage),
     tableName,
     auditTableName: `${tableName}Audit`,
-    apiAudience,
+    apiAudiences,
+    apiAudience: apiAudiences[0],
     managedIdentityClientId: get('AZURE_CLIENT_ID'),
     adminClientId: get('ADMIN_CLIENT_ID'),
     schedules,
@@ -352,6 +359,12 @@ export function loadConfig(env: Environment = process.env): Config {
     enumerable: false,
   });
   return Object.freeze(config) as Config;
+}
+
+/** `API_AUDIENCE`: one or more audiences separated by commas or white space, kept verbatim. */
+export function parseAudiences(value: string | undefined): readonly string[] {
+  const audiences = (value ?? '').split(/[,\s]+/).filter(Boolean);
+  return Object.freeze([...new Set(audiences)]);
 }
 
 /**
@@ -467,4 +480,24 @@ export function readLocalEnvironment(
   const values: Record<string, string> = { ...readLocalSettings(join(dir, 'local.settings.json')).values };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) values[k] = v;
   return Object.freeze(values);
+}
+
+/**
+ * Where the local sandbox keeps its state (certificate, signing key): `GRAPH_SANDBOX_DIR` (relative to
+ * `cwd` when relative), else `.sandbox/` in `cwd`.
+ */
+export function sandboxDirectory(env: Environment = process.env, cwd: string = process.cwd()): string {
+  const dir = env.GRAPH_SANDBOX_DIR?.trim();
+  if (!dir) return join(cwd, '.sandbox');
+  return isAbsolute(dir) ? dir : join(cwd, dir);
+}
+
+/** `PORT`, the port a local host listens on; `undefined` when unset. @throws Error when it is not a port number. */
+export function portSetting(env: Environment = process.env): number | undefined {
+  const raw = env.PORT?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535)
+    throw new Error(`PORT must be a port number (0 picks a free one), got "${raw}"`);
+  return port;
 }

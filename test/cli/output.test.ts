@@ -1,4 +1,4 @@
-import { duration, expiresIn, fields, relative, table, terminalSafe, truncate } from '../../src/cli/format';
+import { duration, expiresIn, fields, relative, table, terminalSafe, truncate } from '../../src/lib/format';
 import { formatFailure } from '../../src/cli/failure';
 import { describeFailure, EXIT, problemJson, usageError } from '../../src/cli/failure';
 import { ERRORS, GraphTokenError } from '../../src/lib/errors';

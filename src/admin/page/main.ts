@@ -2,7 +2,7 @@
  * The admin page (SPEC §8): status summary, token table, recent audit entries and the seed's admin
  * actions. Plain DOM, loaded by index.html as an external script (the CSP forbids inline script).
  */
-import { expiresIn } from '../../cli/format';
+import { expiresIn } from '../../lib/format';
 import type { StatusReport, TokenRecord } from '../../lib/types';
 import { ApiClient, ApiError, readResponse } from './api';
 import { ADMIN_ROLE, type AdminConfig, type Auth, DevAuth, EntraAuth, READ_ROLE, type Session } from './auth';

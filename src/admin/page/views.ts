@@ -1,5 +1,5 @@
 /** Renders the API's objects as DOM (text only, see dom.ts). */
-import { expiresIn, relative } from '../../cli/format';
+import { expiresIn, relative } from '../../lib/format';
 import type { AuditEntry, StatusReport, TokenRecord } from '../../lib/types';
 import { h } from './dom';
 

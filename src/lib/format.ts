@@ -1,6 +1,6 @@
 /**
- * Plain-text building blocks for the CLI's human-readable output. Pure functions: no I/O, no clock
- * (callers pass `now`), so the renderings are stable in tests.
+ * Plain-text building blocks for human-readable output (the CLI and the admin page). Pure functions: no
+ * I/O, no clock (callers pass `now`), so the renderings are stable in tests.
  */
 
 export interface Column<T> {
