@@ -38,7 +38,7 @@ function delegatedEnv(): Record<string, string> {
 }
 
 /** Signs in with the device code flow, approved as `username` through the sandbox. */
-function signIn(svc: MicrosoftGraphTokenService, username = SANDBOX_DEFAULTS.username) {
+function signIn(svc: MicrosoftGraphTokenService, username: string = SANDBOX_DEFAULTS.username) {
   return svc.signInWithDeviceCode({
     onPrompt: (prompt) => {
       expect(prompt.message).toContain(prompt.userCode);
