@@ -49,9 +49,13 @@ Examples:
   ).action(async (options: SignInOptions) => {
     done(
       await runServiceCommand(deps, options, {
-        progress: options.deviceCode ? 'Waiting for the device code sign-in' : 'Waiting for the browser sign-in',
+        progress: options.deviceCode
+          ? 'Waiting for the device code sign-in'
+          : 'Waiting for the browser sign-in',
         run: (service, ctx) =>
-          options.deviceCode ? deviceCode(deps, service, options, ctx) : loopback(deps, service, options, ctx),
+          options.deviceCode
+            ? deviceCode(deps, service, options, ctx)
+            : loopback(deps, service, options, ctx),
         render: renderSignIn,
       }),
     );
@@ -128,12 +132,20 @@ interface Answer {
 }
 
 /** One redirect on http://localhost:<port>/, on 127.0.0.1 and ::1 (whichever `localhost` resolves to). */
-async function listenOnLoopback(): Promise<{ port: number; next(ms: number): Promise<Answer>; close(): void }> {
+async function listenOnLoopback(): Promise<{
+  port: number;
+  next(ms: number): Promise<Answer>;
+  close(): void;
+}> {
   let deliver: ((answer: Answer) => void) | undefined;
   const pending: Answer[] = [];
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (req.method !== 'GET' || url.pathname !== '/' || (!url.searchParams.has('code') && !url.searchParams.has('error'))) {
+    if (
+      req.method !== 'GET' ||
+      url.pathname !== '/' ||
+      (!url.searchParams.has('code') && !url.searchParams.has('error'))
+    ) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
       return;
     }
@@ -147,7 +159,9 @@ async function listenOnLoopback(): Promise<{ port: number; next(ms: number): Pro
             'cache-control': 'no-store',
             'content-security-policy': "default-src 'none'",
           })
-          .end(`<!doctype html><meta charset="utf-8"><title>graph-tokens sign-in</title><p>${escapeHtml(text)}</p>`);
+          .end(
+            `<!doctype html><meta charset="utf-8"><title>graph-tokens sign-in</title><p>${escapeHtml(text)}</p>`,
+          );
       },
     };
     if (deliver) deliver(answer);
@@ -177,7 +191,12 @@ async function listenOnLoopback(): Promise<{ port: number; next(ms: number): Pro
         if (queued) return resolve(queued);
         const timer = setTimeout(() => {
           deliver = undefined;
-          reject(new GraphTokenError(ERRORS.SIGN_IN_EXPIRED, `No sign-in came back within ${Math.round(ms / 1000)} s`));
+          reject(
+            new GraphTokenError(
+              ERRORS.SIGN_IN_EXPIRED,
+              `No sign-in came back within ${Math.round(ms / 1000)} s`,
+            ),
+          );
         }, ms);
         deliver = (answer) => {
           clearTimeout(timer);

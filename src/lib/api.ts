@@ -62,14 +62,24 @@ export interface TokenServiceApi {
   /** Device code flow; `onPrompt` receives the identity provider's message (URL and code). */
   signInWithDeviceCode(
     options: {
-      onPrompt: (prompt: { message: string; userCode: string; verificationUri: string; expiresInSeconds: number }) => void;
+      onPrompt: (prompt: {
+        message: string;
+        userCode: string;
+        verificationUri: string;
+        expiresInSeconds: number;
+      }) => void;
       timeoutSeconds?: number;
       signal?: AbortSignal;
     },
     ctx?: OperationContext,
   ): Promise<SignInResult>;
   /** Loopback flow (the CLI): the caller holds state, nonce and the PKCE verifier. */
-  signInUrl(request: { redirectUri: string; state: string; nonce: string; codeChallenge: string }): Promise<string>;
+  signInUrl(request: {
+    redirectUri: string;
+    state: string;
+    nonce: string;
+    codeChallenge: string;
+  }): Promise<string>;
   redeemSignIn(
     request: { code: string; redirectUri: string; codeVerifier: string; nonce: string },
     ctx?: OperationContext,

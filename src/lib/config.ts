@@ -30,9 +30,14 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   s('GRAPH_CLIENT_ID', 'always', 'App registration (public client) used for ROPC'),
   s('GRAPH_TENANT', 'always', 'Tenant id or domain'),
   s('GRAPH_USERNAME', 'always', 'Service account UPN'),
-  s('GRAPH_TOKEN_TYPE', 'optional', 'The token type getGraphAccessToken() and events use: ropc or delegated', {
-    default: 'ropc',
-  }),
+  s(
+    'GRAPH_TOKEN_TYPE',
+    'optional',
+    'The token type getGraphAccessToken() and events use: ropc or delegated',
+    {
+      default: 'ropc',
+    },
+  ),
   s(
     'GRAPH_CLIENT_CREDENTIAL_SECRET_NAME',
     'optional',
@@ -252,7 +257,9 @@ export function loadConfig(env: Environment = process.env): Config {
   else if ((tokenType === 'ropc' && password === undefined) || rawKey === undefined)
     missing.push('KEY_VAULT_URL');
   if (clientCredentialSecretName !== undefined && keyVaultUrl === undefined) {
-    problems.push('GRAPH_CLIENT_CREDENTIAL_SECRET_NAME needs KEY_VAULT_URL (the credential lives in Key Vault)');
+    problems.push(
+      'GRAPH_CLIENT_CREDENTIAL_SECRET_NAME needs KEY_VAULT_URL (the credential lives in Key Vault)',
+    );
   }
   if (inAzure) {
     if (password !== undefined)

@@ -90,6 +90,23 @@ test('an administrator signs the service account in from the admin page; anyone 
     expect(await page.textContent('#tokens tbody')).toContain('delegated');
     expect(sandbox.idp.counts).toMatchObject({ authorization_code: 1, password: 0 });
 
+    // The delegated token creates a group event (the reason it exists), still without any password.
+    const events = await fetch(`${origin}/api/events`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await sandbox.idp.signApiToken({ roles: ['Events.Create'] })}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        subject: 'Open day',
+        start: '2026-12-01T09:00:00+01:00',
+        end: '2026-12-01T11:00:00+01:00',
+      }),
+    });
+    expect(events.status).toBe(201);
+    expect(sandbox.graph.events.at(-1)).toMatchObject({ subject: 'Open day' });
+    expect(sandbox.idp.counts.password).toBe(0);
+
     // A callback replayed without this browser's cookie is refused.
     const replay = await fetch(`${origin}/api/sign-in/callback?code=x&state=y`, { redirect: 'manual' });
     expect(replay.status).toBe(303);

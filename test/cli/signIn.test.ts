@@ -26,7 +26,11 @@ beforeAll(async () => {
   });
   sandbox.idp.setMfaRequired(true);
   const { GRAPH_PASSWORD: _password, ...rest } = sandbox.env;
-  env = { ...rest, GRAPH_TOKEN_TYPE: 'delegated', NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '' };
+  env = {
+    ...rest,
+    GRAPH_TOKEN_TYPE: 'delegated',
+    NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '',
+  };
 });
 afterAll(() => sandbox?.close());
 
@@ -91,9 +95,15 @@ test('sign-in --device-code prints the message, waits for approval, stores the t
   await approve(userCode!, SANDBOX_DEFAULTS.username);
   const result = await cli.done;
   expect(result.code).toBe(0);
-  expect(result.stderr).toMatch(/To sign in, use a web browser to open the page https:\/\/localhost:\d+\/devicelogin/);
+  expect(result.stderr).toMatch(
+    /To sign in, use a web browser to open the page https:\/\/localhost:\d+\/devicelogin/,
+  );
   const json = JSON.parse(result.stdout) as { success: boolean; account: string; token: { source: string } };
-  expect(json).toMatchObject({ success: true, account: SANDBOX_DEFAULTS.username, token: { source: 'sign_in' } });
+  expect(json).toMatchObject({
+    success: true,
+    account: SANDBOX_DEFAULTS.username,
+    token: { source: 'sign_in' },
+  });
   expect(result.stdout + result.stderr).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   expect(sandbox.idp.counts.password).toBe(0);
 

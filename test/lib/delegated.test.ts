@@ -59,10 +59,16 @@ describe('delegated token type', () => {
     const logger = new CapturingLogger();
     const svc = service(env, { logger });
     try {
-      expect(svc.config.report).toMatchObject({ valid: true, token_type: 'delegated', password_source: 'none' });
+      expect(svc.config.report).toMatchObject({
+        valid: true,
+        token_type: 'delegated',
+        password_source: 'none',
+      });
       sandbox.idp.resetCounts();
       await expect(svc.getAccessToken()).rejects.toMatchObject({ code: 'SIGN_IN_REQUIRED' });
-      await expect(svc.acquireToken({ forceRefresh: true })).rejects.toMatchObject({ code: 'SIGN_IN_REQUIRED' });
+      await expect(svc.acquireToken({ forceRefresh: true })).rejects.toMatchObject({
+        code: 'SIGN_IN_REQUIRED',
+      });
       const timer = await svc.refreshTokens({}, { actor: 'timer', correlationId: 't' });
       expect(timer.results.find((r) => r.token_type === 'ropc')).toMatchObject({ outcome: 'skipped' });
       expect(sandbox.idp.counts).toMatchObject({ token: 0, password: 0 });
@@ -76,7 +82,11 @@ describe('delegated token type', () => {
       });
       expect(sandbox.idp.counts).toMatchObject({ password: 0, devicecode: 1 });
       const token = await svc.getAccessToken();
-      expect(decodeJwt(token)).toMatchObject({ upn: SANDBOX_DEFAULTS.username, amr: ['pwd', 'mfa'], xms_cc: ['cp1'] });
+      expect(decodeJwt(token)).toMatchObject({
+        upn: SANDBOX_DEFAULTS.username,
+        amr: ['pwd', 'mfa'],
+        xms_cc: ['cp1'],
+      });
       const status = await svc.getTokenStatus();
       expect(status.types.delegated).toMatchObject({ state: 'ok', sign_in_required: null });
       expect(status.current?.id).toBe(result.token.id);
@@ -133,7 +143,9 @@ describe('delegated token type', () => {
       const held = await svc.getAccessToken();
       sandbox.idp.revokeSignInSessions(SANDBOX_DEFAULTS.username);
       sandbox.idp.resetCounts();
-      await expect(svc.acquireToken({ forceRefresh: true })).rejects.toMatchObject({ code: 'SIGN_IN_REQUIRED' });
+      await expect(svc.acquireToken({ forceRefresh: true })).rejects.toMatchObject({
+        code: 'SIGN_IN_REQUIRED',
+      });
       expect(sandbox.idp.counts).toMatchObject({ refresh_token: 1, password: 0 });
       expect(logger.lines.filter((l) => l.includes('"event":"sign_in_required"'))).toHaveLength(1);
 
@@ -141,9 +153,13 @@ describe('delegated token type', () => {
       clock.advance(3500_000);
       for (let run = 0; run < 3; run++) {
         const summary = await other.refreshTokens({}, { actor: 'timer', correlationId: `r${run}` });
-        expect(summary.results.find((r) => r.token_type === 'delegated')?.error?.code).toBe('SIGN_IN_REQUIRED');
+        expect(summary.results.find((r) => r.token_type === 'delegated')?.error?.code).toBe(
+          'SIGN_IN_REQUIRED',
+        );
       }
-      await expect(other.getAccessToken('delegated', true)).rejects.toMatchObject({ code: 'SIGN_IN_REQUIRED' });
+      await expect(other.getAccessToken('delegated', true)).rejects.toMatchObject({
+        code: 'SIGN_IN_REQUIRED',
+      });
       expect(sandbox.idp.counts).toMatchObject({ refresh_token: 1, password: 0 });
       // A still-valid token keeps being served to non-forced calls (never past its expiry).
       expect(await other.getAccessToken()).toBe(held);
@@ -173,7 +189,10 @@ describe('delegated token type', () => {
     sandbox.idp.setAccessTokenLifetime(26 * 3600);
     try {
       const signedIn = await signIn(svc);
-      const quiet = await svc.refreshTokens({ tokenType: 'delegated' }, { actor: 'timer', correlationId: 'a' });
+      const quiet = await svc.refreshTokens(
+        { tokenType: 'delegated' },
+        { actor: 'timer', correlationId: 'a' },
+      );
       expect(quiet.results[0]).toMatchObject({ outcome: 'skipped' });
       clock.advance(20 * 3600_000 + 60_000);
       sandbox.idp.resetCounts();

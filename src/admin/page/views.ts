@@ -49,9 +49,7 @@ export function renderStatus(status: StatusReport, now: number): HTMLElement {
             { class: 'block', 'data-type': type, 'data-state': t.state },
             `${type}${type === cfg.token_type ? ' (configured)' : ''}: `,
             h('span', { class: t.state === 'ok' ? 'ok' : t.state === 'none' ? 'muted' : 'bad' }, t.state),
-            t.current
-              ? ` · ${t.current.account}, expires in ${expiresIn(t.current.expires_at, now)}`
-              : '',
+            t.current ? ` · ${t.current.account}, expires in ${expiresIn(t.current.expires_at, now)}` : '',
             t.sign_in_required
               ? h(
                   'span',

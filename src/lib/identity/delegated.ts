@@ -264,7 +264,11 @@ export class DelegatedIdentity {
     };
   }
 
-  private inCall<T>(cache: string | null, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+  private inCall<T>(
+    cache: string | null,
+    signal: AbortSignal | undefined,
+    run: () => Promise<T>,
+  ): Promise<T> {
     const state: CallState = { ...emptyState(), snapshot: cache ?? '', captured: cache ?? '', signal };
     return callState.run(state, run);
   }
@@ -326,7 +330,11 @@ export class DelegatedIdentity {
     const exchange = lastExchange('refresh_token');
     if (!exchange) {
       const code = errorCodeOf(error);
-      if (/network|timeout|endpoints_resolution|openid_config|http_5\d\d|http_429/i.test(`${code} ${msg(error)}`)) {
+      if (
+        /network|timeout|endpoints_resolution|openid_config|http_5\d\d|http_429/i.test(
+          `${code} ${msg(error)}`,
+        )
+      ) {
         return new GraphTokenError(
           ERRORS.IDENTITY_PROVIDER_UNAVAILABLE,
           `Entra ID could not be reached (${sanitize(code || 'network error')})`,
@@ -370,16 +378,29 @@ export class DelegatedIdentity {
     if (error instanceof GraphTokenError) return error;
     const exchange = lastExchange(grant);
     const code = errorCodeOf(error);
-    const oauth = exchange?.kind === 'answered' && typeof exchange.json?.error === 'string' ? exchange.json.error : code;
-    if (/expired_token|bad_verification_code|device_code_expired|device_code_polling_cancelled/i.test(`${oauth} ${code}`)) {
-      return new GraphTokenError(ERRORS.SIGN_IN_EXPIRED, 'The device code expired before the sign-in was approved', {
-        cause: error,
-      });
+    const oauth =
+      exchange?.kind === 'answered' && typeof exchange.json?.error === 'string' ? exchange.json.error : code;
+    if (
+      /expired_token|bad_verification_code|device_code_expired|device_code_polling_cancelled/i.test(
+        `${oauth} ${code}`,
+      )
+    ) {
+      return new GraphTokenError(
+        ERRORS.SIGN_IN_EXPIRED,
+        'The device code expired before the sign-in was approved',
+        {
+          cause: error,
+        },
+      );
     }
     if (/authorization_declined|access_denied/i.test(oauth)) {
-      return new GraphTokenError(ERRORS.SIGN_IN_DECLINED, 'The sign-in was declined at the identity provider', {
-        cause: error,
-      });
+      return new GraphTokenError(
+        ERRORS.SIGN_IN_DECLINED,
+        'The sign-in was declined at the identity provider',
+        {
+          cause: error,
+        },
+      );
     }
     if (exchange) {
       const verdict = judgeExchange(exchange);
@@ -395,13 +416,21 @@ export class DelegatedIdentity {
       }
     }
     if (/nonce|state_mismatch|state_not_found/i.test(code)) {
-      return new GraphTokenError(ERRORS.SIGN_IN_STATE_INVALID, `The sign-in answer did not match its request (${sanitize(code)})`, {
-        cause: error,
-      });
+      return new GraphTokenError(
+        ERRORS.SIGN_IN_STATE_INVALID,
+        `The sign-in answer did not match its request (${sanitize(code)})`,
+        {
+          cause: error,
+        },
+      );
     }
-    return new GraphTokenError(ERRORS.SIGN_IN_FAILED, `The sign-in failed (${sanitize(code || msg(error) || 'unknown error')})`, {
-      cause: error,
-    });
+    return new GraphTokenError(
+      ERRORS.SIGN_IN_FAILED,
+      `The sign-in failed (${sanitize(code || msg(error) || 'unknown error')})`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -425,9 +454,8 @@ function clientAuth(credential: ClientCredential): Partial<Configuration['auth']
   const value = credential.value;
   if (!value.includes('-----BEGIN')) return { clientSecret: value };
   const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(value)?.[0];
-  const keyPem = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(
-    value,
-  )?.[0];
+  const keyPem =
+    /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(value)?.[0];
   if (!certPem || !keyPem) {
     throw new GraphTokenError(
       ERRORS.CLIENT_CREDENTIAL_REJECTED,

@@ -293,7 +293,7 @@ export class IdentityClient {
 
 /** A throttle, an outage or no answer: worth retrying (refresh-token grants may always be). */
 export function transientError(
-clock: Clock,
+  clock: Clock,
   verdict: Extract<ExchangeVerdict, { kind: 'transient' | 'uncertain' }>,
   exchange: TokenExchange,
   error: unknown,

@@ -95,7 +95,15 @@ export async function refreshDelegated(
       await enterSignInRequired(core, error, options.ctx);
     }
     await recordError(core, current, error, options.ctx);
-    await audit(core, options.ctx, 'refresh', `delegated/${current.id}`, 'failure', error.message, error.code);
+    await audit(
+      core,
+      options.ctx,
+      'refresh',
+      `delegated/${current.id}`,
+      'failure',
+      error.message,
+      error.code,
+    );
     const duration = clock.now() - started;
     core.metrics.refreshDuration?.record(duration, {
       outcome: 'failure',

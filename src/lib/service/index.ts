@@ -42,12 +42,7 @@ import { registerMetrics } from './metrics';
 import { notFound } from './notFound';
 import { refreshTokens } from './refreshTokens';
 import { rotateKey } from './rotateKey';
-import {
-  completeBrowserSignIn,
-  deviceCodeSignIn,
-  redeemSignIn,
-  startBrowserSignIn,
-} from './signIn';
+import { completeBrowserSignIn, deviceCodeSignIn, redeemSignIn, startBrowserSignIn } from './signIn';
 import { StatusView } from './status';
 import { UsageRecorder } from './usage';
 import { validateTokens } from './validate';
@@ -169,7 +164,11 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     tokenType: TokenType = this.config.tokenType,
   ): (options?: { force?: boolean; claims?: string }) => Promise<string> {
     return (options = {}) =>
-      this.getAccessToken(tokenType, options.force ?? false, options.claims ? { claims: options.claims } : {});
+      this.getAccessToken(
+        tokenType,
+        options.force ?? false,
+        options.claims ? { claims: options.claims } : {},
+      );
   }
 
   /** `POST /api/sign-in/start`: the authorize URL and the cookie value binding it to this browser. */

@@ -67,15 +67,15 @@ export async function refreshTokens(
           ...(wanted
             ? {
                 error: summarize(
-                  new GraphTokenError(ERRORS.SIGN_IN_REQUIRED, 'No delegated token: sign the service account in'),
+                  new GraphTokenError(
+                    ERRORS.SIGN_IN_REQUIRED,
+                    'No delegated token: sign the service account in',
+                  ),
                 ),
               }
             : {}),
         });
-      } else if (
-        core.config.report.valid &&
-        (options.tokenType === type || core.config.tokenType === type)
-      ) {
+      } else if (core.config.report.valid && (options.tokenType === type || core.config.tokenType === type)) {
         // Only the configured type is acquired unasked: a delegated deployment never sends a password.
         results.push(await refreshOne(core, type, null, ctx, false));
       } else {

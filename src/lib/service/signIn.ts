@@ -53,7 +53,13 @@ export async function startBrowserSignIn(
   const expiresAt = iso(now + SIGN_IN_TTL_MS);
   await core.store.putSignInSession({
     state,
-    verifier_enc: seal(core.config, { token_type: 'delegated', id: rowId }, 'sign_in_verifier', verifier, key),
+    verifier_enc: seal(
+      core.config,
+      { token_type: 'delegated', id: rowId },
+      'sign_in_verifier',
+      verifier,
+      key,
+    ),
     key_version: key.version,
     nonce,
     binding_hash: hashOf(binding),

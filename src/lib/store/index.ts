@@ -131,7 +131,11 @@ export class TokenStore {
   async putSignInSession(session: SignInSession): Promise<void> {
     const { etag: _e, state, ...rest } = session;
     await this.call(() =>
-      this.tokens.createEntity({ partitionKey: 'delegated', rowKey: `${SIGN_IN_ROW_PREFIX}${state}`, ...rest }),
+      this.tokens.createEntity({
+        partitionKey: 'delegated',
+        rowKey: `${SIGN_IN_ROW_PREFIX}${state}`,
+        ...rest,
+      }),
     );
   }
 
