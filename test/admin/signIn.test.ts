@@ -104,7 +104,7 @@ test('an administrator signs the service account in from the admin page; anyone 
       }),
     });
     expect(events.status).toBe(201);
-    expect(sandbox.graph.events.at(-1)).toMatchObject({ subject: 'Open day' });
+    expect(sandbox.graph.events.at(-1)).toMatchObject({ body: { subject: 'Open day' } });
     expect(sandbox.idp.counts.password).toBe(0);
 
     // A callback replayed without this browser's cookie is refused.

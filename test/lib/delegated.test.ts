@@ -226,4 +226,32 @@ describe('delegated token type', () => {
       await svc.close();
     }
   });
+
+  it('binds a browser sign-in to its cookie, uses a state once, and cleans up abandoned ones', async () => {
+    const env = delegatedEnv();
+    const clock = new FastClock();
+    const svc = service(env, { clock });
+    const pending = async (): Promise<string[]> =>
+      (await rows(env)).map((r) => String(r.rowKey)).filter((k) => k.startsWith('~signin-'));
+    try {
+      const started = await svc.startSignIn({ redirectUri: 'http://localhost:7071/api/sign-in/callback' });
+      const state = new URL(started.authorize_url).searchParams.get('state')!;
+      expect(new URL(started.authorize_url).searchParams.get('code_challenge_method')).toBe('S256');
+      expect(JSON.stringify(await rows(env))).not.toContain(started.binding);
+      await expect(
+        svc.completeSignIn({ state, code: 'x', binding: 'another-browser' }),
+      ).rejects.toMatchObject({ code: 'SIGN_IN_STATE_INVALID' });
+      // The state was taken by that attempt: a second try with the right cookie is refused as well.
+      await expect(svc.completeSignIn({ state, code: 'x', binding: started.binding })).rejects.toMatchObject({
+        code: 'SIGN_IN_STATE_INVALID',
+      });
+      await svc.startSignIn({ redirectUri: 'http://localhost:7071/api/sign-in/callback' });
+      expect(await pending()).toHaveLength(1);
+      clock.advance(11 * 60_000);
+      await svc.cleanupOldTokens();
+      expect(await pending()).toEqual([]);
+    } finally {
+      await svc.close();
+    }
+  });
 });

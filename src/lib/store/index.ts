@@ -172,6 +172,17 @@ export class TokenStore {
     });
   }
 
+  /** Deletes abandoned browser sign-ins (started, never completed) that expired before `nowIso`. */
+  async deleteExpiredSignInSessions(nowIso: string): Promise<number> {
+    return this.call(async () => {
+      const filter = odata`PartitionKey eq 'delegated' and RowKey ge ${SIGN_IN_ROW_PREFIX} and RowKey lt '~signin.' and expires_at lt ${nowIso}`;
+      const ids: string[] = [];
+      for await (const e of this.tokens.listEntities({ queryOptions: { filter, select: ['RowKey'] } }))
+        ids.push(e.rowKey!);
+      return deleteInBatches(this.tokens, 'delegated', ids);
+    });
+  }
+
   async getToken(type: TokenType, id: string): Promise<TokenEntity | null> {
     if (id.startsWith('~')) return null;
     return this.call(async () => {
