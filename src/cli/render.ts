@@ -14,7 +14,7 @@ import type {
   TokenRecord,
   ValidateSummary,
 } from '../lib/types';
-import { expiresIn, fields, plural, relative, table } from './format';
+import { expiresIn, fields, plural, relative, table } from '../lib/format';
 
 export function renderStatus(status: StatusReport, now: number): string {
   const cfg = status.configuration;
@@ -49,7 +49,10 @@ export function renderStatus(status: StatusReport, now: number): string {
   }
   if (status.blocked) {
     const b = status.blocked;
-    pairs.push(['Blocked', `${b.code} since ${b.blocked_at} (${b.token_type})\nhint: ${b.hint}`]);
+    pairs.push([
+      'Blocked',
+      `${b.code} since ${b.blocked_at} (${b.token_type})\n${b.description}\nhint: ${b.hint}`,
+    ]);
   }
   const typeLines = Object.entries(status.types).map(([type, t]) => {
     const head = `${type}: ${t.state}${t.current ? ` · ${t.current.account}, expires ${expiresIn(t.current.expires_at, now)}` : ''}`;

@@ -15,7 +15,7 @@ import { pkcePair, randomToken } from '../lib/service/signIn';
 import type { OperationContext, SignInResult } from '../lib/types';
 import { type CliDeps, type CommonOptions, runServiceCommand } from './context';
 import type { ExitCode } from './failure';
-import { expiresIn, fields } from './format';
+import { expiresIn, fields } from '../lib/format';
 import { integer, withCommonOptions } from './options';
 
 interface SignInOptions extends CommonOptions {

@@ -1,11 +1,11 @@
 import { app } from '@azure/functions';
-import { createJsonLogger } from '../lib';
-import { existingTokenService, tokenService } from '../http/service';
+import { createJsonLogger } from '../lib/logger';
+import { appConfig, existingTokenService } from '../http/service';
 
 // Validate the configuration when the worker starts, so a missing or malformed setting is in the logs
 // at once (by name, never by value) rather than at the first request or timer run.
 app.hook.appStart(() => {
-  const { report } = tokenService().config;
+  const { report } = appConfig();
   const logger = createJsonLogger();
   if (report.valid) {
     logger.log('info', 'configuration_valid', { password_source: report.password_source });

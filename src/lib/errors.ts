@@ -222,6 +222,12 @@ export const ERRORS = Object.freeze({
     503,
     "Entra ID rejected the app's client credential (GRAPH_CLIENT_CREDENTIAL_SECRET_NAME): wrong, expired, or missing although the refresh token was issued to a confidential client. Store a valid certificate (PEM with its private key) or client secret as a new secret version.",
   ),
+  DEV_SIGN_IN_REFUSED: info(
+    'DEV_SIGN_IN_REFUSED',
+    'request',
+    403,
+    'The dev sign-in answers only on this machine: open the admin page at http://localhost:<port>/api/admin (not through a LAN address, a tunnel or another host name).',
+  ),
   INVALID_REQUEST: info('INVALID_REQUEST', 'request', 400, 'Correct the request as the message says.'),
   INTERNAL: info(
     'INTERNAL',
