@@ -52,8 +52,10 @@ export function registerServiceCommands(program: Command, deps: CliDeps, done: D
   withCommonOptions(
     program
       .command('acquire')
-      .description('get a valid token: memory, storage, refresh token, then password (ROPC)')
-      .addOption(tokenTypeOption('ropc'))
+      .description(
+        'get a valid token: memory, storage, refresh token, then password (ROPC; delegated: refresh token only)',
+      )
+      .addOption(tokenTypeOption())
       .option(
         '--force',
         'skip the cache and stored token and go to the identity provider (never sends a blocked password)',

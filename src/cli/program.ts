@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerServiceCommands } from './commands';
 import type { CliDeps } from './context';
 import { registerDevTokenCommand } from './dev-token-command';
+import { registerSignInCommand } from './sign-in-command';
 import { EXIT, type ExitCode } from './failure';
 import { PACKAGE_VERSION } from '../lib/version';
 
@@ -27,10 +28,12 @@ Every command accepts --json (the HTTP API's JSON) and --help.
 Examples:
   graph-tokens status
   graph-tokens acquire --force
+  graph-tokens sign-in --device-code
   graph-tokens list --json
   graph-tokens dev-token --role GraphTokens.Admin`,
     );
   registerServiceCommands(program, deps, done);
+  registerSignInCommand(program, deps, done);
   registerDevTokenCommand(program, deps, done);
   return program;
 }

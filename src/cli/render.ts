@@ -42,7 +42,10 @@ export function renderStatus(status: StatusReport, now: number): string {
       lines.push(...errorLines(c.error_count, c.last_error, c.last_error_code, c.last_error_hint));
     pairs.push(['Current token', lines.join('\n')]);
   } else {
-    pairs.push(['Current token', 'none (run: graph-tokens acquire)']);
+    pairs.push([
+      'Current token',
+      `none (run: graph-tokens ${cfg.token_type === 'delegated' ? 'sign-in' : 'acquire'})`,
+    ]);
   }
   if (status.blocked) {
     const b = status.blocked;
@@ -51,6 +54,13 @@ export function renderStatus(status: StatusReport, now: number): string {
       `${b.code} since ${b.blocked_at} (${b.token_type})\n${b.description}\nhint: ${b.hint}`,
     ]);
   }
+  const typeLines = Object.entries(status.types).map(([type, t]) => {
+    const head = `${type}: ${t.state}${t.current ? ` · ${t.current.account}, expires ${expiresIn(t.current.expires_at, now)}` : ''}`;
+    if (!t.sign_in_required) return head;
+    const s = t.sign_in_required;
+    return `${head}\n  ${s.code} since ${s.since}${s.reason ? `: ${s.reason}` : ''}\n  hint: ${s.hint}`;
+  });
+  pairs.push(['Token types', `${typeLines.join('\n')}\n(configured: ${cfg.token_type})`]);
   const out = [fields(pairs)];
   if (status.recent_audit.length > 0) out.push('', 'Recent audit', renderAudit(status.recent_audit, now));
   return out.join('\n');
@@ -136,6 +146,7 @@ export function renderAcquire(result: AcquireResult, now: number): string {
     storage: 'Table Storage (still valid)',
     refresh: 'a refresh-token grant',
     ropc: 'a password (ROPC) grant',
+    sign_in: 'an interactive sign-in',
   };
   return fields([
     ['Token', `${t.id} (${t.token_type}, ${t.account})`],

@@ -14,6 +14,7 @@ import './listTokens';
 import './openapi';
 import './refreshTokens';
 import './routeFallback';
+import './signIn';
 import './timers';
 import './tokenStatus';
 import './validateTokens';

@@ -124,6 +124,24 @@ function build(): JsonObject & { openapi: string } {
       },
     },
   };
+  paths['/sign-in/callback'] = {
+    get: {
+      operationId: 'signInCallback',
+      summary:
+        "Entra ID's redirect after the delegated sign-in: redeems the code, redirects to the admin page",
+      description:
+        'Anonymous (a browser redirect), but only completes a sign-in started by POST /api/sign-in/start in the same browser (cookie) within 10 minutes. Redirects (303) to /api/admin?sign_in=ok or ?sign_in=failed&code=<code>.',
+      tags: ['service'],
+      security: [],
+      parameters: ['code', 'state', 'error', 'error_description'].map((name) => ({
+        name,
+        in: 'query',
+        required: false,
+        schema: { type: 'string' },
+      })),
+      responses: { '303': { description: 'Back to the admin page with the result' } },
+    },
+  };
   return {
     openapi: '3.1.0',
     info: {

@@ -28,6 +28,8 @@ export interface EndpointInput<E extends EndpointDefinition> {
   /** Actor and correlation id for the service's audit trail. */
   readonly ctx: OperationContext;
   readonly context: InvocationContext;
+  /** The request itself, for the few adapters that need its URL or headers (the sign-in cookie). */
+  readonly request: HttpRequest;
   /** The token service (created on first use). */
   service(): TokenServiceApi;
 }
@@ -81,6 +83,7 @@ export function handleEndpoint<E extends EndpointDefinition>(
         caller,
         ctx: { actor: caller?.actor ?? 'anonymous', correlationId },
         context,
+        request,
         service: getService,
       } as EndpointInput<E>;
       const result = await handle(input);

@@ -14,6 +14,8 @@ import {
   noQuerySchema,
   refreshSummarySchema,
   refreshTokensBodySchema,
+  signInStartBodySchema,
+  signInStartSchema,
   statusReportSchema,
   tokenListSchema,
   tokenRecordSchema,
@@ -133,6 +135,20 @@ export const ENDPOINTS = Object.freeze({
     response: tokenRecordSchema,
     problems: [404, 503],
   }),
+  signInStart: endpoint({
+    name: 'signInStart',
+    route: 'sign-in/start',
+    method: 'POST',
+    role: ROLES.admin,
+    summary: 'Start the delegated sign-in of the service account (authorization code + PKCE)',
+    description:
+      "Returns Entra ID's authorization URL for the browser and sets an HttpOnly cookie that binds the sign-in to this browser; Entra ID then redirects to GET /api/sign-in/callback, which redeems the code and redirects back to the admin page (docs/delegated.md).",
+    query: noQuerySchema,
+    body: signInStartBodySchema,
+    successStatus: 200,
+    response: signInStartSchema,
+    problems: [503],
+  }),
   createEvent: endpoint({
     name: 'createEvent',
     route: 'events',
@@ -172,6 +188,8 @@ export type EndpointKey = keyof typeof ENDPOINTS;
 export const OTHER_ROUTES: readonly { route: string; methods: readonly string[] }[] = Object.freeze([
   { route: 'admin', methods: ['GET'] },
   { route: 'admin/{*path}', methods: ['GET'] },
+  // Entra ID's redirect after the delegated sign-in (src/functions/signIn.ts): answers with a redirect.
+  { route: 'sign-in/callback', methods: ['GET'] },
 ]);
 
 /** Every route with its methods: what the catch-all consults to tell 405 from 404. */

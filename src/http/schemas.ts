@@ -5,7 +5,10 @@ import type {
   CreatedEvent,
   HealthReport,
   RefreshSummary,
+  SignInResult,
+  SignInStart,
   StatusReport,
+  TokenType,
   TokenListResult,
   TokenRecord,
   ValidateSummary,
@@ -134,7 +137,7 @@ export const groupEventBodySchema = z
 
 const isoTime = z.string().describe('ISO 8601 date-time (UTC).');
 const nullableIso = isoTime.nullable();
-const tokenSourceSchema = z.enum(['memory', 'storage', 'refresh', 'ropc']);
+const tokenSourceSchema = z.enum(['memory', 'storage', 'refresh', 'ropc', 'sign_in']);
 const errorSummarySchema = z.strictObject({ code: z.string(), message: z.string(), hint: z.string() });
 
 const tokenRecordShape = {
@@ -168,12 +171,29 @@ export const tokenListSchema = z.strictObject({
   continuation_token: z.string().nullable(),
 });
 
+const currentTokenSchema = z.strictObject({ ...tokenRecordShape, expires_in_seconds: z.number() });
+
+const tokenTypeStatusSchema = z.strictObject({
+  state: z.enum(['ok', 'sign_in_required', 'blocked', 'none']),
+  current: currentTokenSchema.nullable(),
+  sign_in_required: z
+    .strictObject({
+      code: z.string(),
+      hint: z.string(),
+      reason: z.string(),
+      upstream_code: z.string().nullable(),
+      since: isoTime,
+    })
+    .nullable(),
+});
+
 export const statusReportSchema = z.strictObject({
   configuration: z.strictObject({
     valid: z.boolean(),
     missing: z.array(z.string()),
     problems: z.array(z.string()),
     password_source: z.enum(['key_vault', 'environment', 'none']),
+    token_type: tokenTypeSchema,
   }),
   tokens: z.strictObject({
     total: z.number().int(),
@@ -182,7 +202,7 @@ export const statusReportSchema = z.strictObject({
     inactive: z.number().int(),
     errored: z.number().int(),
   }),
-  current: z.strictObject({ ...tokenRecordShape, expires_in_seconds: z.number() }).nullable(),
+  current: currentTokenSchema.nullable(),
   blocked: z
     .strictObject({
       token_type: tokenTypeSchema,
@@ -194,6 +214,14 @@ export const statusReportSchema = z.strictObject({
       description: z.string(),
     })
     .nullable(),
+  types: z
+    .strictObject(
+      Object.fromEntries(TOKEN_TYPES.map((t) => [t, tokenTypeStatusSchema])) as Record<
+        TokenType,
+        typeof tokenTypeStatusSchema
+      >,
+    )
+    .describe('Every token type with its state (ok, sign_in_required, blocked, none) and current token.'),
   recent_audit: z.array(
     z.strictObject({
       id: z.string(),
@@ -209,16 +237,39 @@ export const statusReportSchema = z.strictObject({
   ),
 });
 
+const acquiredTokenSchema = z.strictObject({
+  id: z.string(),
+  token_type: tokenTypeSchema,
+  account: z.string(),
+  scopes: z.array(z.string()),
+  expires_at: isoTime,
+  source: tokenSourceSchema,
+});
+
 export const acquireResultSchema = z.strictObject({
   success: z.literal(true),
-  token: z.strictObject({
-    id: z.string(),
-    token_type: tokenTypeSchema,
-    account: z.string(),
-    scopes: z.array(z.string()),
-    expires_at: isoTime,
-    source: tokenSourceSchema,
-  }),
+  token: acquiredTokenSchema,
+});
+
+export const signInStartBodySchema = z.strictObject({});
+
+export const signInStartSchema = z.strictObject({
+  authorize_url: z.string().describe("Entra ID's authorization URL: send the administrator's browser there."),
+  expires_at: isoTime.describe('The sign-in must be completed before this time.'),
+});
+
+/** The identity provider's redirect: `code` and `state`, or `error`; Entra adds fields of its own. */
+export const signInCallbackQuerySchema = z.looseObject({
+  code: z.string().max(8192).optional(),
+  state: z.string().max(256).optional(),
+  error: z.string().max(256).optional(),
+  error_description: z.string().max(4096).optional(),
+});
+
+export const signInResultSchema = z.strictObject({
+  success: z.literal(true),
+  account: z.string(),
+  token: acquiredTokenSchema,
 });
 
 export const refreshSummarySchema = z.strictObject({
@@ -292,6 +343,8 @@ export type ResponseSchemasMatchServiceTypes = [
   Assert<Exact<z.output<typeof tokenListSchema>, TokenListResult>>,
   Assert<Exact<z.output<typeof statusReportSchema>, StatusReport>>,
   Assert<Exact<z.output<typeof acquireResultSchema>, AcquireResult>>,
+  Assert<Exact<z.output<typeof signInStartSchema>, SignInStart>>,
+  Assert<Exact<z.output<typeof signInResultSchema>, SignInResult>>,
   Assert<Exact<z.output<typeof refreshSummarySchema>, RefreshSummary>>,
   Assert<Exact<z.output<typeof cleanupSummarySchema>, CleanupSummary>>,
   Assert<Exact<z.output<typeof validateSummarySchema>, ValidateSummary>>,

@@ -8,6 +8,8 @@ import type {
   OperationContext,
   RefreshSummary,
   RotateKeySummary,
+  SignInResult,
+  SignInStart,
   StatusReport,
   TokenListResult,
   TokenRecord,
@@ -48,6 +50,40 @@ export interface TokenServiceApi {
   rotateKey(ctx?: OperationContext): Promise<RotateKeySummary>;
   createGroupEvent(event: GroupEventInput, ctx?: OperationContext): Promise<CreatedEvent>;
   health(): Promise<HealthReport>;
+  /** Delegated sign-in (docs/delegated.md): browser flow, started by an administrator. */
+  startSignIn(
+    options: { redirectUri: string },
+    ctx?: OperationContext,
+  ): Promise<SignInStart & { binding: string }>;
+  completeSignIn(
+    input: { state?: string; code?: string; error?: string; errorDescription?: string; binding?: string },
+    ctx?: OperationContext,
+  ): Promise<SignInResult>;
+  /** Device code flow; `onPrompt` receives the identity provider's message (URL and code). */
+  signInWithDeviceCode(
+    options: {
+      onPrompt: (prompt: {
+        message: string;
+        userCode: string;
+        verificationUri: string;
+        expiresInSeconds: number;
+      }) => void;
+      timeoutSeconds?: number;
+      signal?: AbortSignal;
+    },
+    ctx?: OperationContext,
+  ): Promise<SignInResult>;
+  /** Loopback flow (the CLI): the caller holds state, nonce and the PKCE verifier. */
+  signInUrl(request: {
+    redirectUri: string;
+    state: string;
+    nonce: string;
+    codeChallenge: string;
+  }): Promise<string>;
+  redeemSignIn(
+    request: { code: string; redirectUri: string; codeVerifier: string; nonce: string },
+    ctx?: OperationContext,
+  ): Promise<SignInResult>;
   /** Flushes usage counters and releases timers/handles. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { ConfigurationReport } from './types';
+import { isTokenType, TOKEN_TYPES, type ConfigurationReport, type TokenType } from './types';
 
 /**
  * Every setting the service reads (SPEC §3). This list is the single source of truth: configuration
@@ -30,6 +30,19 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   s('GRAPH_CLIENT_ID', 'always', 'App registration (public client) used for ROPC'),
   s('GRAPH_TENANT', 'always', 'Tenant id or domain'),
   s('GRAPH_USERNAME', 'always', 'Service account UPN'),
+  s(
+    'GRAPH_TOKEN_TYPE',
+    'optional',
+    'The token type getGraphAccessToken() and events use: ropc or delegated',
+    {
+      default: 'ropc',
+    },
+  ),
+  s(
+    'GRAPH_CLIENT_CREDENTIAL_SECRET_NAME',
+    'optional',
+    'Key Vault secret (PEM certificate with its key, or a client secret) that makes the delegated sign-in a confidential client',
+  ),
   s('GRAPH_PASSWORD', 'optional', 'Service account password (local development only)', {
     secret: true,
     localOnly: true,
@@ -146,6 +159,10 @@ export interface Config {
   readonly clientId: string;
   readonly tenant: string;
   readonly username: string;
+  /** `GRAPH_TOKEN_TYPE`. */
+  readonly tokenType: TokenType;
+  /** `GRAPH_CLIENT_CREDENTIAL_SECRET_NAME`: set → the delegated sign-in redeems as a confidential client. */
+  readonly clientCredentialSecretName: string | undefined;
   readonly keyVaultUrl: string | undefined;
   readonly passwordSecretName: string;
   readonly encryptionKeySecretName: string;
@@ -227,6 +244,11 @@ export function loadConfig(env: Environment = process.env): Config {
   const tenant = required('GRAPH_TENANT');
   const username = required('GRAPH_USERNAME');
   const password = get('GRAPH_PASSWORD');
+  const rawType = get('GRAPH_TOKEN_TYPE') ?? def('GRAPH_TOKEN_TYPE');
+  let tokenType: TokenType = 'ropc';
+  if (isTokenType(rawType)) tokenType = rawType;
+  else problems.push(`GRAPH_TOKEN_TYPE must be one of: ${TOKEN_TYPES.join(', ')}`);
+  const clientCredentialSecretName = get('GRAPH_CLIENT_CREDENTIAL_SECRET_NAME');
   const rawKey = get('TOKEN_ENCRYPTION_KEY');
   let encryptionKey: Buffer | undefined;
   if (rawKey !== undefined) {
@@ -239,7 +261,14 @@ export function loadConfig(env: Environment = process.env): Config {
   }
   let keyVaultUrl = get('KEY_VAULT_URL');
   if (keyVaultUrl !== undefined) keyVaultUrl = url('KEY_VAULT_URL', keyVaultUrl, true);
-  else if (password === undefined || rawKey === undefined) missing.push('KEY_VAULT_URL');
+  // A delegated deployment holds no password: locally the data key alone is enough.
+  else if ((tokenType === 'ropc' && password === undefined) || rawKey === undefined)
+    missing.push('KEY_VAULT_URL');
+  if (clientCredentialSecretName !== undefined && keyVaultUrl === undefined) {
+    problems.push(
+      'GRAPH_CLIENT_CREDENTIAL_SECRET_NAME needs KEY_VAULT_URL (the credential lives in Key Vault)',
+    );
+  }
   if (inAzure) {
     if (password !== undefined)
       problems.push('GRAPH_PASSWORD is for local development only; keep the password in Key Vault');
@@ -326,13 +355,22 @@ export function loadConfig(env: Environment = process.env): Config {
     missing: Object.freeze([...missing]) as string[],
     problems: Object.freeze([...problems]) as string[],
     password_source:
-      keyVaultUrl !== undefined ? 'key_vault' : password !== undefined ? 'environment' : 'none',
+      tokenType === 'delegated'
+        ? 'none'
+        : keyVaultUrl !== undefined
+          ? 'key_vault'
+          : password !== undefined
+            ? 'environment'
+            : 'none',
+    token_type: tokenType,
   });
 
   const config = {
     clientId,
     tenant,
     username,
+    tokenType,
+    clientCredentialSecretName,
     keyVaultUrl,
     passwordSecretName: get('GRAPH_PASSWORD_SECRET_NAME') ?? def('GRAPH_PASSWORD_SECRET_NAME'),
     encryptionKeySecretName:

@@ -180,6 +180,48 @@ export const ERRORS = Object.freeze({
     502,
     'Microsoft Graph rejected the access token (401/403). Check delegated (not application) permissions Group.ReadWrite.All and User.Read with admin consent, then force a refresh.',
   ),
+  SIGN_IN_REQUIRED: info(
+    'SIGN_IN_REQUIRED',
+    'credential',
+    409,
+    'The delegated token needs an interactive sign-in of the service account (never signed in, or Entra ID refused the refresh token: expired after inactivity, revoked, password changed, or a Conditional Access / MFA claim). An administrator signs it in again: the admin page\'s "Sign in the service account", or graph-tokens sign-in (--device-code on a machine without a browser). Nothing is retried until then, and no password is ever tried.',
+  ),
+  SIGN_IN_WRONG_ACCOUNT: info(
+    'SIGN_IN_WRONG_ACCOUNT',
+    'request',
+    403,
+    'The sign-in was not the service account (GRAPH_USERNAME in the tenant GRAPH_TENANT), so nothing was stored. Sign in again and pick the service account, not your own; use a private browser window if your own account is signed in.',
+  ),
+  SIGN_IN_EXPIRED: info(
+    'SIGN_IN_EXPIRED',
+    'request',
+    410,
+    'The sign-in was not completed in time (the device code or the sign-in request expired). Start the sign-in again and finish it within a few minutes.',
+  ),
+  SIGN_IN_DECLINED: info(
+    'SIGN_IN_DECLINED',
+    'request',
+    403,
+    'The sign-in was cancelled or declined at the identity provider. Start it again and sign in as the service account.',
+  ),
+  SIGN_IN_STATE_INVALID: info(
+    'SIGN_IN_STATE_INVALID',
+    'request',
+    400,
+    'This sign-in answer does not belong to a sign-in started here by you in this browser (unknown or used state, missing cookie). Start the sign-in again from the admin page.',
+  ),
+  SIGN_IN_FAILED: info(
+    'SIGN_IN_FAILED',
+    'credential',
+    502,
+    'Entra ID refused to redeem the sign-in. The message carries its code: check the app registration (redirect URI and platform, "Allow public client flows" for the device code flow, the client credential), then sign in again (docs/delegated.md).',
+  ),
+  CLIENT_CREDENTIAL_REJECTED: info(
+    'CLIENT_CREDENTIAL_REJECTED',
+    'configuration',
+    503,
+    "Entra ID rejected the app's client credential (GRAPH_CLIENT_CREDENTIAL_SECRET_NAME): wrong, expired, or missing although the refresh token was issued to a confidential client. Store a valid certificate (PEM with its private key) or client secret as a new secret version.",
+  ),
   DEV_SIGN_IN_REFUSED: info(
     'DEV_SIGN_IN_REFUSED',
     'request',

@@ -6,6 +6,8 @@ import type { CreatedEvent, GroupEventInput } from './types';
 export interface GraphResponse {
   status: number;
   body: Record<string, unknown>;
+  /** The `WWW-Authenticate` header of a 401 (a CAE claims challenge may be in it). */
+  wwwAuthenticate?: string;
 }
 
 /** The one module that talks to Microsoft Graph. */
@@ -52,7 +54,8 @@ export class GraphClient {
         { retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after'), this.clock.now()) },
       );
     }
-    return { status: response.status, body: parsed };
+    const wwwAuthenticate = response.headers.get('www-authenticate') ?? undefined;
+    return { status: response.status, body: parsed, ...(wwwAuthenticate ? { wwwAuthenticate } : {}) };
   }
 
   /** `send` with transient failures (429, 5xx, network) retried with backoff and Retry-After. */

@@ -49,8 +49,9 @@ export function setTokenService(service: MicrosoftGraphTokenService | undefined)
 }
 
 /** A valid delegated Graph access token, from memory when possible (no I/O on a hit). */
+/** `tokenType` defaults to GRAPH_TOKEN_TYPE (`ropc` unless configured). */
 export function getGraphAccessToken(
-  tokenType: TokenType = 'ropc',
+  tokenType?: TokenType,
   options: { forceRefresh?: boolean } = {},
 ): Promise<string> {
   return getTokenService().getAccessToken(tokenType, options.forceRefresh ?? false);

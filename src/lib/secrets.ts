@@ -12,6 +12,12 @@ export interface Password {
   readonly fingerprint: string;
 }
 
+/** A Key Vault secret holding the app's certificate (PEM) or client secret; never logged. */
+export interface ClientCredential {
+  readonly value: string;
+  readonly version: string;
+}
+
 interface Cached<T> {
   value: T;
   until: number;
@@ -27,6 +33,7 @@ export class SecretSource implements KeyRing {
   private readonly client: SecretClient | undefined;
   private password: Cached<Password> | undefined;
   private currentKey: Cached<DataKey> | undefined;
+  private clientCredential: Cached<ClientCredential> | undefined;
   private readonly keysByVersion = new Map<string, DataKey>();
   private readonly inflight = new Map<string, Promise<unknown>>();
   /** Key Vault reads made by this instance (for the §12 budget). */
@@ -49,6 +56,7 @@ export class SecretSource implements KeyRing {
   }
 
   get passwordSource(): 'key_vault' | 'environment' | 'none' {
+    if (this.config.tokenType === 'delegated') return 'none';
     if (this.client) return 'key_vault';
     return this.config.localSecrets.password !== undefined ? 'environment' : 'none';
   }
@@ -57,6 +65,7 @@ export class SecretSource implements KeyRing {
   invalidate(): void {
     this.password = undefined;
     this.currentKey = undefined;
+    this.clientCredential = undefined;
   }
 
   async getPassword(): Promise<Password> {
@@ -78,6 +87,23 @@ export class SecretSource implements KeyRing {
       return { value: local, fingerprint: `local:${fingerprint(local, key.key, 'graph-password')}` };
     });
     this.password = { value, until: now + this.config.lifecycle.secretCacheSeconds * 1000 };
+    return value;
+  }
+
+  /**
+   * The app's client credential for the delegated sign-in (GRAPH_CLIENT_CREDENTIAL_SECRET_NAME): a PEM
+   * certificate with its private key, or a client secret. `undefined` when none is configured.
+   */
+  async getClientCredential(): Promise<ClientCredential | undefined> {
+    const name = this.config.clientCredentialSecretName;
+    if (name === undefined || !this.client) return undefined;
+    const now = this.clock.now();
+    if (this.clientCredential && now < this.clientCredential.until) return this.clientCredential.value;
+    const value = await this.once('client-credential', async () => {
+      const secret = await this.read(name);
+      return { value: secret.value, version: secret.version };
+    });
+    this.clientCredential = { value, until: now + this.config.lifecycle.secretCacheSeconds * 1000 };
     return value;
   }
 

@@ -3,8 +3,12 @@
  * HTTP API, the CLI's `--json` and the admin page show, unchanged.
  */
 
-/** Token types are a first-class key of storage, leases, status and the API (SPEC §4.13). */
-export const TOKEN_TYPES = ['ropc'] as const;
+/**
+ * Token types are a first-class key of storage, leases, status and the API (docs/delegated.md):
+ * `ropc` (password grant) and `delegated` (an administrator signs the service account in once; the
+ * service then lives on refresh tokens and never holds a password).
+ */
+export const TOKEN_TYPES = ['ropc', 'delegated'] as const;
 export type TokenType = (typeof TOKEN_TYPES)[number];
 
 export function isTokenType(value: unknown): value is TokenType {
@@ -13,8 +17,8 @@ export function isTokenType(value: unknown): value is TokenType {
 
 export type DeactivationReason = 'superseded' | 'expired' | 'errors' | 'manual';
 
-/** Where `acquire` found the token it returns. */
-export type TokenSource = 'memory' | 'storage' | 'refresh' | 'ropc';
+/** Where `acquire` found the token it returns (`sign_in`: an interactive sign-in of the service account). */
+export type TokenSource = 'memory' | 'storage' | 'refresh' | 'ropc' | 'sign_in';
 
 /** A token record's public fields: everything but the ciphertexts. */
 export interface TokenRecord {
@@ -77,6 +81,8 @@ export interface ConfigurationReport {
   missing: string[];
   problems: string[];
   password_source: 'key_vault' | 'environment' | 'none';
+  /** `GRAPH_TOKEN_TYPE`: what `getGraphAccessToken()` and events use. */
+  token_type: TokenType;
 }
 
 export interface TokenCounts {
@@ -106,12 +112,51 @@ export interface CredentialBlock {
   description: string;
 }
 
+/**
+ * The state of one token type: `ok` (a valid token), `sign_in_required` (Entra ID refused the refresh
+ * token; an administrator must sign the service account in again), `blocked` (a password was rejected),
+ * `none` (no valid token yet).
+ */
+export type TokenTypeState = 'ok' | 'sign_in_required' | 'blocked' | 'none';
+
+/** Why a type needs a new interactive sign-in, as shown to operators (never a token). */
+export interface SignInRequired {
+  code: string;
+  hint: string;
+  /** What Entra ID said, e.g. `AADSTS50173: ...` (sanitized). */
+  reason: string;
+  upstream_code: string | null;
+  since: string;
+}
+
+export interface TokenTypeStatus {
+  state: TokenTypeState;
+  current: CurrentToken | null;
+  sign_in_required: SignInRequired | null;
+}
+
 export interface StatusReport {
   configuration: ConfigurationReport;
   tokens: TokenCounts;
+  /** The current token of the configured type (`GRAPH_TOKEN_TYPE`). */
   current: CurrentToken | null;
   blocked: CredentialBlock | null;
+  /** Every token type with its state and current token. */
+  types: Record<TokenType, TokenTypeStatus>;
   recent_audit: AuditEntry[];
+}
+
+/** `graph-tokens sign-in`, `POST /api/sign-in/*`: the token stored by a delegated sign-in. */
+export interface SignInResult {
+  success: true;
+  account: string;
+  token: AcquiredToken;
+}
+
+/** `POST /api/sign-in/start`: where to send the administrator's browser. */
+export interface SignInStart {
+  authorize_url: string;
+  expires_at: string;
 }
 
 export interface TokenListResult {

@@ -34,10 +34,18 @@ export const LOCAL_PORTS = Object.freeze({
 });
 const STOP_WITHIN_MS = 8_000;
 
-const USAGE = `Usage: npm start [-- --local-host]
+const USAGE = `Usage: npm start [-- --local-host] [-- --mfa]
 
 Starts the API on http://localhost:$PORT/api (default 7071) with the local sandbox:
-  --local-host   use the project's local Functions host even when Core Tools (func) are installed`;
+  --local-host   use the project's local Functions host even when Core Tools (func) are installed
+  --mfa          the sandbox tenant requires MFA: every password grant is refused (AADSTS50076), so only
+                 the delegated token type works (GRAPH_TOKEN_TYPE=delegated, docs/delegated.md)`;
+
+/** A second sandbox user: an administrator who must never become the service account (docs/delegated.md). */
+export const SANDBOX_ADMIN_USER = Object.freeze({
+  username: 'admin@contoso.example',
+  password: 'Admin-Passw0rd!',
+});
 
 function defaultSetting(name: string): string {
   return SETTINGS.find((s) => s.name === name)?.default ?? '';
@@ -54,6 +62,8 @@ export function sandboxSettings(): { IsEncrypted: false; Values: Record<string, 
       GRAPH_CLIENT_ID: SANDBOX_DEFAULTS.clientId,
       GRAPH_TENANT: SANDBOX_DEFAULTS.tenant,
       GRAPH_USERNAME: SANDBOX_DEFAULTS.username,
+      // `delegated` for the MFA walk-through (docs/delegated.md); GRAPH_PASSWORD is then not used.
+      GRAPH_TOKEN_TYPE: 'ropc',
       GRAPH_PASSWORD: SANDBOX_DEFAULTS.password,
       TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       GRAPH_GROUP_ID: DEFAULT_GROUP_ID,
@@ -130,7 +140,11 @@ async function stopAll(started: Started): Promise<void> {
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
-    options: { 'local-host': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'local-host': { type: 'boolean' },
+      mfa: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (args.help) {
     console.log(USAGE);
@@ -176,12 +190,14 @@ async function main(): Promise<void> {
         // The account's "real" password is the sandbox's: change GRAPH_PASSWORD to see a wrong-password error.
         users: [
           { username: config.username || SANDBOX_DEFAULTS.username, password: SANDBOX_DEFAULTS.password },
+          SANDBOX_ADMIN_USER,
         ],
         apiAudience: audience,
         signingKeyPath: signingKeyPath(process.env, projectDir),
         certificate,
       });
       childEnv.GRAPH_AUTHORITY_HOST = started.idp.authorityHost;
+      if (args.mfa) started.idp.setMfaRequired(true);
       const graphUrl = new URL(config.graphBaseUrl);
       if (isLoopback(graphUrl.hostname)) {
         started.graph = await SandboxGraph.start({
@@ -286,6 +302,12 @@ async function main(): Promise<void> {
       summary.push([
         'Try',
         `curl -H "Authorization: Bearer $(npx graph-tokens dev-token --role GraphTokens.Admin)" ${api}/graph-tokens/status`,
+      ]);
+      summary.push([
+        'Sign-in',
+        config.tokenType === 'delegated'
+          ? `delegated: the admin page's "Sign in the service account", or npx graph-tokens sign-in [--device-code] (docs/delegated.md)${args.mfa ? '; MFA tenant: password grants are refused' : ''}`
+          : `ropc (password)${args.mfa ? ' — but --mfa refuses every password grant: set GRAPH_TOKEN_TYPE=delegated' : ''}; GRAPH_TOKEN_TYPE=delegated for the MFA walk-through (docs/delegated.md)`,
       ]);
       summary.push([
         'Faults',

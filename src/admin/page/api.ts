@@ -6,6 +6,7 @@ import type {
   AcquireResult,
   CleanupSummary,
   RefreshSummary,
+  SignInStart,
   StatusReport,
   TokenListResult,
   TokenRecord,
@@ -69,7 +70,20 @@ export class ApiClient {
     return this.call('POST', `/graph-tokens/${encodeURIComponent(id)}/deactivate`, {});
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  /**
+   * `POST /api/sign-in/start`. Same-origin credentials: the response sets the HttpOnly cookie that binds
+   * the sign-in to this browser (the callback must present it).
+   */
+  startServiceSignIn(): Promise<SignInStart> {
+    return this.call('POST', '/sign-in/start', {}, 'same-origin');
+  }
+
+  private async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    credentials: RequestCredentials = 'omit',
+  ): Promise<T> {
     const headers: Record<string, string> = {
       accept: 'application/json',
       authorization: `Bearer ${await this.token()}`,
@@ -81,7 +95,7 @@ export class ApiClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'omit',
+        credentials,
         cache: 'no-store',
       });
     } catch {

@@ -42,6 +42,7 @@ class AdminPage {
       this.setSession(null);
       this.showError(error);
     }
+    this.showSignInOutcome();
     byId('loading').hidden = true;
   }
 
@@ -136,6 +137,7 @@ class AdminPage {
         () => this.api!.cleanup().then((r) => describeResult.cleanup(r)),
       ),
     );
+    action('action-sign-in-service', () => this.signInServiceAccount());
     action('action-retry-password', () =>
       this.act(
         'Try the password again',
@@ -187,6 +189,57 @@ class AdminPage {
       else this.selected.delete(id);
       this.updateSelection();
     });
+  }
+
+  /**
+   * The delegated sign-in (docs/delegated.md): the function app starts it and returns Entra ID's URL;
+   * the browser goes there, the administrator signs in *as the service account*, and Entra ID sends the
+   * browser to /api/sign-in/callback, which redirects back here with `?sign_in=ok|failed`.
+   */
+  private async signInServiceAccount(): Promise<void> {
+    if (this.busy || !this.api) return;
+    const confirmed = await confirmDialog(
+      'Sign in the service account',
+      'You will be sent to the identity provider. Sign in as the service account (not as yourself), complete MFA, and you come back here. Any other account is refused and nothing is stored.',
+      'Continue to sign-in',
+    );
+    if (!confirmed) return;
+    this.clearMessages();
+    this.setBusy(true);
+    try {
+      const started = await this.api.startServiceSignIn();
+      window.location.assign(started.authorize_url);
+    } catch (error) {
+      this.showError(error);
+      this.setBusy(false);
+    }
+  }
+
+  /** The outcome the sign-in callback redirected back with, shown once and removed from the address. */
+  showSignInOutcome(): void {
+    const params = new URLSearchParams(window.location.search);
+    const outcome = params.get('sign_in');
+    if (!outcome) return;
+    window.history.replaceState(null, '', window.location.pathname);
+    if (outcome === 'ok') {
+      this.showResult({
+        ok: true,
+        title: `Service account signed in${params.get('account') ? ` as ${params.get('account')}` : ''}: the delegated token is stored.`,
+        lines: [],
+      });
+      return;
+    }
+    const code = params.get('code') ?? 'SIGN_IN_FAILED';
+    this.showProblem(
+      new ApiError({
+        status: 0,
+        title: 'Sign-in of the service account failed',
+        detail: 'Nothing was stored.',
+        code,
+        hint: SIGN_IN_HINTS[code] ?? SIGN_IN_HINTS.SIGN_IN_FAILED!,
+        correlation_id: null,
+      }),
+    );
   }
 
   /** Deactivates one by one and reports each; one failure does not stop the others. */
@@ -365,6 +418,18 @@ class AdminPage {
     if (p.status === 401 && this.session) byId('user').textContent += ' · session expired, sign in again';
   }
 }
+
+/** What to do after a failed service-account sign-in (the callback passes the code only). */
+const SIGN_IN_HINTS: Readonly<Record<string, string>> = {
+  SIGN_IN_WRONG_ACCOUNT:
+    'That was not the service account, so nothing was stored. Sign in again and pick the service account (use a private window if your own account is signed in).',
+  SIGN_IN_DECLINED: 'The sign-in was cancelled at the identity provider. Start it again.',
+  SIGN_IN_EXPIRED: 'The sign-in took too long (10 minutes). Start it again.',
+  SIGN_IN_STATE_INVALID:
+    'This answer does not belong to a sign-in started here in this browser. Start it again from this page.',
+  SIGN_IN_FAILED:
+    'The identity provider refused to redeem the sign-in. Check the app registration (redirect URI /api/sign-in/callback, platform Web) and the function app log, then try again.',
+};
 
 function count(n: number): string {
   return `${n} token${n === 1 ? '' : 's'}`;

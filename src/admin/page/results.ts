@@ -20,6 +20,7 @@ const SOURCES: Record<string, string> = {
   storage: 'Table Storage',
   refresh: 'a refresh-token grant',
   ropc: 'a password (ROPC) grant',
+  sign_in: 'an interactive sign-in',
 };
 
 export const describeResult = {

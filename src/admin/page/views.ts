@@ -38,6 +38,30 @@ export function renderStatus(status: StatusReport, now: number): HTMLElement {
           )
         : h('span', { id: 'current-token' }, 'none — use Acquire'),
     ),
+    ...item(
+      'Token types',
+      h(
+        'span',
+        { id: 'token-types' },
+        ...Object.entries(status.types).map(([type, t]) =>
+          h(
+            'span',
+            { class: 'block', 'data-type': type, 'data-state': t.state },
+            `${type}${type === cfg.token_type ? ' (configured)' : ''}: `,
+            h('span', { class: t.state === 'ok' ? 'ok' : t.state === 'none' ? 'muted' : 'bad' }, t.state),
+            t.current ? ` · ${t.current.account}, expires in ${expiresIn(t.current.expires_at, now)}` : '',
+            t.sign_in_required
+              ? h(
+                  'span',
+                  { class: 'hint' },
+                  h('span', { class: 'code' }, t.sign_in_required.code),
+                  ` since ${t.sign_in_required.since}: ${t.sign_in_required.reason} — Hint: ${t.sign_in_required.hint}`,
+                )
+              : null,
+          ),
+        ),
+      ),
+    ),
     ...(status.blocked
       ? item(
           'Blocked',

@@ -25,7 +25,7 @@ export * from './verdict';
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 
-export type Grant = 'refresh_token' | 'password';
+export type Grant = 'refresh_token' | 'password' | 'authorization_code' | 'device_code';
 
 export interface IdentityResult {
   accessToken: string;
@@ -167,18 +167,7 @@ export class IdentityClient {
     grant: Grant,
     account: AccountInfo | null,
   ): IdentityResult {
-    // MSAL computes expiry from the wall clock; carry the lifetime over to the service's clock.
-    const lifetime = result.expiresOn ? result.expiresOn.getTime() - Date.now() : 3600_000;
-    const expiresAt = this.clock.now() + lifetime;
-    return {
-      accessToken: result.accessToken,
-      expiresAt,
-      account: account?.username ?? this.config.username,
-      // MSAL adds the OIDC scopes it always requests; the record lists the resource scopes granted.
-      scopes: result.scopes.filter((scope) => !OIDC_SCOPES.has(scope.toLowerCase())),
-      cache: state.captured,
-      grant,
-    };
+    return identityResult(this.clock, this.config, state, result, grant, account);
   }
 
   /**
@@ -264,26 +253,7 @@ export class IdentityClient {
     exchange: TokenExchange,
     error: unknown,
   ): GraphTokenError {
-    const status = verdict.kind === 'transient' ? verdict.status : undefined;
-    const retryAfter =
-      exchange.kind === 'answered' ? parseRetryAfter(exchange.retryAfter, this.clock.now()) : undefined;
-    if (status === 429) {
-      return new GraphTokenError(
-        ERRORS.IDENTITY_PROVIDER_THROTTLED,
-        'Entra ID throttled the request (HTTP 429)',
-        {
-          retryAfterSeconds: retryAfter ?? 5,
-          cause: error,
-        },
-      );
-    }
-    return new GraphTokenError(
-      ERRORS.IDENTITY_PROVIDER_UNAVAILABLE,
-      status
-        ? `Entra ID answered HTTP ${status}`
-        : `Entra ID could not be reached (${sanitize(verdict.reason)})`,
-      { retryAfterSeconds: retryAfter, cause: error },
-    );
+    return transientError(this.clock, verdict, exchange, error);
   }
 
   /** Maps MSAL's errors when no token-endpoint exchange happened: network, discovery, MSAL itself. */
@@ -321,7 +291,58 @@ export class IdentityClient {
   }
 }
 
-function errorCodeOf(error: unknown): string {
+/** A throttle, an outage or no answer: worth retrying (refresh-token grants may always be). */
+export function transientError(
+  clock: Clock,
+  verdict: Extract<ExchangeVerdict, { kind: 'transient' | 'uncertain' }>,
+  exchange: TokenExchange,
+  error: unknown,
+): GraphTokenError {
+  const status = verdict.kind === 'transient' ? verdict.status : undefined;
+  const retryAfter =
+    exchange.kind === 'answered' ? parseRetryAfter(exchange.retryAfter, clock.now()) : undefined;
+  if (status === 429) {
+    return new GraphTokenError(
+      ERRORS.IDENTITY_PROVIDER_THROTTLED,
+      'Entra ID throttled the request (HTTP 429)',
+      {
+        retryAfterSeconds: retryAfter ?? 5,
+        cause: error,
+      },
+    );
+  }
+  return new GraphTokenError(
+    ERRORS.IDENTITY_PROVIDER_UNAVAILABLE,
+    status
+      ? `Entra ID answered HTTP ${status}`
+      : `Entra ID could not be reached (${sanitize(verdict.reason)})`,
+    { retryAfterSeconds: retryAfter, cause: error },
+  );
+}
+
+/** MSAL's answer as the service stores it. */
+export function identityResult(
+  clock: Clock,
+  config: Config,
+  state: CallState,
+  result: AuthenticationResult,
+  grant: Grant,
+  account: AccountInfo | null,
+): IdentityResult {
+  // MSAL computes expiry from the wall clock; carry the lifetime over to the service's clock.
+  const lifetime = result.expiresOn ? result.expiresOn.getTime() - Date.now() : 3600_000;
+  return {
+    accessToken: result.accessToken,
+    expiresAt: clock.now() + lifetime,
+    account: account?.username ?? config.username,
+    // MSAL adds the OIDC scopes it always requests; the record lists the resource scopes granted.
+    scopes: result.scopes.filter((scope) => !OIDC_SCOPES.has(scope.toLowerCase())),
+    cache: state.captured,
+    grant,
+  };
+}
+
+export function errorCodeOf(error: unknown): string {
   const e = error as { errorCode?: string; error?: { errorCode?: string } };
   return e?.errorCode ?? e?.error?.errorCode ?? '';
 }

@@ -15,7 +15,7 @@ export async function acquireToken(
   options: { tokenType?: TokenType; forceRefresh?: boolean; retryBlockedPassword?: boolean },
   ctx: OperationContext,
 ): Promise<AcquireResult> {
-  const type = options.tokenType ?? 'ropc';
+  const type = options.tokenType ?? core.config.tokenType;
   // Trying a blocked password again is an explicit override, and it implies a new token.
   const override = options.retryBlockedPassword ?? false;
   const force = (options.forceRefresh ?? false) || override;
@@ -55,7 +55,8 @@ export async function obtain(core: ServiceCore, type: TokenType, options: Obtain
   for (;;) {
     const running = core.inflight.get(type);
     if (!running) break;
-    const shareable = !options.overrideBlock && (running.force || !options.force);
+    // A claims challenge needs its own grant: a token from another exchange would not satisfy it.
+    const shareable = !options.overrideBlock && !options.claims && (running.force || !options.force);
     if (shareable) return running.promise;
     const outcome = await running.promise.then(
       (obtained) => ({ obtained }),
@@ -63,6 +64,7 @@ export async function obtain(core: ServiceCore, type: TokenType, options: Obtain
     );
     if (
       !options.overrideBlock &&
+      !options.claims &&
       outcome.obtained &&
       Date.parse(outcome.obtained.record.created_at) >= calledAt - 1000
     ) {

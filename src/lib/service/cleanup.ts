@@ -32,6 +32,9 @@ export async function cleanupOldTokens(
     }
     deleted += await store.deleteTokens(type, toDelete);
   }
+  // Browser sign-ins started and never finished (docs/delegated.md): not tokens, so not counted.
+  if (!options.tokenType || options.tokenType === 'delegated')
+    await store.deleteExpiredSignInSessions(new Date(now).toISOString());
   const auditDeleted = await store.deleteAuditBefore(now - config.lifecycle.auditRetentionDays * 86_400_000);
   core.invalidateViews();
   const summary = { success: true, deactivated, deleted, audit_deleted: auditDeleted };

@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { GraphClient } from '../graph';
 import type { IdentityClient } from '../identity';
+import type { DelegatedIdentity } from '../identity/delegated';
 import type { Logger } from '../logger';
 import type { SecretSource } from '../secrets';
 import type { CredentialState, TokenStore } from '../store';
@@ -31,6 +32,8 @@ export interface ObtainOptions {
   /** Return a still-valid current token when the refresh fails (graceful degradation). */
   degrade: boolean;
   ctx: OperationContext;
+  /** A resource's claims challenge (CAE) to redeem the refresh token with (delegated only). */
+  claims?: string;
 }
 
 /**
@@ -44,6 +47,8 @@ export interface ServiceCore {
   readonly store: TokenStore;
   readonly secrets: SecretSource;
   readonly identity: IdentityClient;
+  /** The delegated sign-in and its refresh-token grants (docs/delegated.md). */
+  readonly delegated: DelegatedIdentity;
   readonly graph: GraphClient;
   readonly memory: MemoryCache;
   readonly stats: ServiceStats;

@@ -3,9 +3,13 @@ import { graphError, toCreatedEvent } from '../graph';
 import type { CreatedEvent, GroupEventInput, OperationContext } from '../types';
 import { obtain } from './acquire';
 import { audit } from './audit';
+import { claimsChallengeOf } from './claimsChallenge';
 import type { ServiceCore } from './context';
 
-/** Creates an event in the group calendar with the managed token; a 401 gets one forced refresh and one retry. */
+/**
+ * Creates an event in the group calendar with the managed token (GRAPH_TOKEN_TYPE); a 401 gets one
+ * forced refresh and one retry — with the claims of a CAE challenge when the 401 carries one.
+ */
 export async function createGroupEvent(
   core: ServiceCore,
   getToken: () => Promise<string>,
@@ -19,9 +23,17 @@ export async function createGroupEvent(
     let token = await getToken();
     let response = await core.graph.createEvent(token, groupId, event);
     if (response.status === 401) {
-      // The token may have been revoked early: one forced refresh, one retry.
-      token = (await obtain(core, 'ropc', { force: true, overrideBlock: false, degrade: false, ctx }))
-        .accessToken;
+      // The token may have been revoked early: one forced refresh (with the challenge's claims), one retry.
+      const claims = claimsChallengeOf(response.wwwAuthenticate);
+      token = (
+        await obtain(core, core.config.tokenType, {
+          force: true,
+          overrideBlock: false,
+          degrade: false,
+          ctx,
+          ...(claims ? { claims } : {}),
+        })
+      ).accessToken;
       response = await core.graph.createEvent(token, groupId, event);
     }
     if (response.status !== 201 && response.status !== 200) throw graphError(response);

@@ -20,6 +20,17 @@ export async function health(core: ServiceCore): Promise<HealthReport> {
   } catch {
     checks.storage = { status: 'degraded', detail: 'Table Storage is unreachable' };
   }
+  if (checks.storage.status === 'ok') {
+    // A delegated type that needs an interactive sign-in is degraded until an administrator signs in.
+    const state = await core.store.getState('delegated').catch(() => null);
+    if (state?.sign_in_required) {
+      checks.sign_in = { status: 'degraded', detail: 'delegated: sign_in_required (SIGN_IN_REQUIRED)' };
+    } else if (core.config.tokenType === 'delegated') {
+      checks.sign_in = state?.active_id
+        ? { status: 'ok' }
+        : { status: 'degraded', detail: 'delegated: never signed in (SIGN_IN_REQUIRED)' };
+    }
+  }
   const degraded = Object.values(checks).some((c) => c.status !== 'ok');
   return { status: degraded ? 'degraded' : 'ok', checks };
 }

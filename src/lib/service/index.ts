@@ -7,6 +7,7 @@ import { loadConfig, type Config, type Environment } from '../config';
 import { toGraphTokenError } from '../errors';
 import { GraphClient } from '../graph';
 import { IdentityClient } from '../identity';
+import { DelegatedIdentity, type DeviceCodePrompt } from '../identity/delegated';
 import { createJsonLogger, type Logger } from '../logger';
 import { SecretSource } from '../secrets';
 import { publicRecord, TokenStore } from '../store';
@@ -20,6 +21,8 @@ import type {
   RefreshResult,
   RefreshSummary,
   RotateKeySummary,
+  SignInResult,
+  SignInStart,
   StatusReport,
   TokenListResult,
   TokenRecord,
@@ -39,6 +42,7 @@ import { registerMetrics } from './metrics';
 import { notFound } from './notFound';
 import { refreshTokens } from './refreshTokens';
 import { rotateKey } from './rotateKey';
+import { completeBrowserSignIn, deviceCodeSignIn, redeemSignIn, startBrowserSignIn } from './signIn';
 import { StatusView } from './status';
 import { UsageRecorder } from './usage';
 import { validateTokens } from './validate';
@@ -78,13 +82,15 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     this.config = config;
     this.memory = new MemoryCache(clock, config.lifecycle);
     let status: StatusView | undefined;
+    const secrets = new SecretSource(config, clock, options.credential);
     this.core = {
       config,
       clock,
       logger,
       store: new TokenStore(config, clock),
-      secrets: new SecretSource(config, clock, options.credential),
+      secrets,
       identity: new IdentityClient(config, clock, logger),
+      delegated: new DelegatedIdentity(config, clock, logger, secrets),
       graph: new GraphClient(config.graphBaseUrl, clock),
       memory: this.memory,
       stats: this.stats,
@@ -99,9 +105,14 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     registerMetrics(this.core);
   }
 
-  /** Identity-provider calls made by this instance, by grant. */
+  /** Identity-provider calls made by this instance, by grant (ROPC client). */
   get identityCounters(): Readonly<IdentityClient['counters']> {
     return this.core.identity.counters;
+  }
+
+  /** Identity-provider calls of the delegated sign-in and its refreshes, by grant. */
+  get delegatedCounters(): Readonly<DelegatedIdentity['counters']> {
+    return this.core.delegated.counters;
   }
 
   /** Key Vault reads made by this instance. */
@@ -113,7 +124,12 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
    * The access token itself, for in-process callers. A memory hit does no I/O: one map lookup and a
    * counter increment; usage is written later, aggregated (usage.ts).
    */
-  async getAccessToken(tokenType: TokenType = 'ropc', forceRefresh = false): Promise<string> {
+  async getAccessToken(
+    tokenType: TokenType = this.config.tokenType,
+    forceRefresh = false,
+    options: { claims?: string } = {},
+  ): Promise<string> {
+    if (options.claims) forceRefresh = true;
     if (!forceRefresh) {
       const hit = this.memory.get(tokenType);
       if (hit !== undefined) {
@@ -131,10 +147,70 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     const obtained = await obtain(this.core, tokenType, {
       force: forceRefresh,
       overrideBlock: false,
-      degrade: true,
+      // A forced delegated call wants a new token or SIGN_IN_REQUIRED, never the old one (docs/delegated.md).
+      degrade: !(forceRefresh && tokenType === 'delegated'),
       ctx,
+      ...(options.claims ? { claims: options.claims } : {}),
     });
     return obtained.accessToken;
+  }
+
+  /**
+   * The token function event code uses: `token()` for the current token, `token({ force: true })` after
+   * a 401, `token({ force: true, claims })` after a CAE claims challenge (one refresh with those claims;
+   * when that needs interaction the delegated type enters sign_in_required).
+   */
+  tokenFunction(
+    tokenType: TokenType = this.config.tokenType,
+  ): (options?: { force?: boolean; claims?: string }) => Promise<string> {
+    return (options = {}) =>
+      this.getAccessToken(
+        tokenType,
+        options.force ?? false,
+        options.claims ? { claims: options.claims } : {},
+      );
+  }
+
+  /** `POST /api/sign-in/start`: the authorize URL and the cookie value binding it to this browser. */
+  startSignIn(
+    options: { redirectUri: string },
+    ctx: OperationContext = libraryContext(),
+  ): Promise<SignInStart & { binding: string }> {
+    return startBrowserSignIn(this.core, options, ctx);
+  }
+
+  /** `GET /api/sign-in/callback`: redeems the code of a sign-in started by `startSignIn`. */
+  completeSignIn(
+    input: { state?: string; code?: string; error?: string; errorDescription?: string; binding?: string },
+    ctx: OperationContext = libraryContext(),
+  ): Promise<SignInResult> {
+    return completeBrowserSignIn(this.core, input, ctx);
+  }
+
+  /** `graph-tokens sign-in --device-code`. */
+  signInWithDeviceCode(
+    options: { onPrompt: (prompt: DeviceCodePrompt) => void; timeoutSeconds?: number; signal?: AbortSignal },
+    ctx: OperationContext = libraryContext(),
+  ): Promise<SignInResult> {
+    return deviceCodeSignIn(this.core, options, ctx);
+  }
+
+  /** `graph-tokens sign-in` (loopback redirect): the authorize URL for PKCE, state and nonce the caller holds. */
+  signInUrl(request: {
+    redirectUri: string;
+    state: string;
+    nonce: string;
+    codeChallenge: string;
+  }): Promise<string> {
+    return this.core.delegated.authorizeUrl(request);
+  }
+
+  /** `graph-tokens sign-in` (loopback redirect): redeems the code and stores the token. */
+  redeemSignIn(
+    request: { code: string; redirectUri: string; codeVerifier: string; nonce: string },
+    ctx: OperationContext = libraryContext(),
+  ): Promise<SignInResult> {
+    return redeemSignIn(this.core, request, ctx);
   }
 
   /** `forceRefresh` asks for a new token; only `retryBlockedPassword` may send a blocked password (once). */
@@ -233,7 +309,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   }
 
   createGroupEvent(event: GroupEventInput, ctx: OperationContext = libraryContext()): Promise<CreatedEvent> {
-    return createGroupEvent(this.core, () => this.getAccessToken('ropc'), event, ctx);
+    return createGroupEvent(this.core, () => this.getAccessToken(), event, ctx);
   }
 
   health(): Promise<HealthReport> {

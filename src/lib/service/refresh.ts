@@ -10,6 +10,7 @@ import { audit, log } from './audit';
 import type { Obtained, ObtainOptions, ServiceCore } from './context';
 import { recordError } from './errorRule';
 import type { FlowLease } from './lease';
+import { refreshDelegated } from './delegatedRefresh';
 import { PasswordGate } from './lockout';
 import { seal, unseal } from './sealing';
 
@@ -24,6 +25,8 @@ export async function refreshNow(
   options: ObtainOptions,
   lease: FlowLease,
 ): Promise<Obtained> {
+  // No password exists for a delegated token: refresh-token grants only (delegatedRefresh.ts).
+  if (type === 'delegated') return refreshDelegated(core, current, options, lease);
   const { store, clock } = core;
   const cache = await readMsalCache(core, current);
   const gate = new PasswordGate(core, type, options, lease);
@@ -107,7 +110,7 @@ export async function refreshNow(
 }
 
 /** The MSAL cache (refresh token) stored with the current token, if it still decrypts. */
-async function readMsalCache(core: ServiceCore, current: TokenEntity | null): Promise<string | null> {
+export async function readMsalCache(core: ServiceCore, current: TokenEntity | null): Promise<string | null> {
   if (!current?.msal_cache_enc) return null;
   try {
     return await unseal(core.config, current, 'msal_cache', current.msal_cache_enc, core.secrets);
@@ -120,12 +123,16 @@ async function readMsalCache(core: ServiceCore, current: TokenEntity | null): Pr
   }
 }
 
-/** Seals the identity provider's answer into a new row and commits it as the single active token. */
-async function storeNewToken(
+/**
+ * Seals the identity provider's answer into a new row and commits it as the single active token. A
+ * delegated token also records which client kind redeemed it, and clears "sign-in required".
+ */
+export async function storeNewToken(
   core: ServiceCore,
   type: TokenType,
   current: TokenEntity | null,
   result: IdentityResult,
+  options: { clientKind?: 'public' | 'confidential' } = {},
 ): Promise<TokenEntity> {
   const nowIso = iso(core.clock.now());
   const key = await core.secrets.current();
@@ -152,9 +159,10 @@ async function storeNewToken(
     access_token_enc: '',
     msal_cache_enc: null,
     key_version: key.version,
+    client_kind: options.clientKind ?? null,
   };
   entity.access_token_enc = seal(core.config, entity, 'access_token', result.accessToken, key);
   entity.msal_cache_enc = result.cache ? seal(core.config, entity, 'msal_cache', result.cache, key) : null;
-  await core.store.commitNewToken(entity, nowIso);
+  await core.store.commitNewToken(entity, nowIso, { clearSignInRequired: type === 'delegated' });
   return entity;
 }

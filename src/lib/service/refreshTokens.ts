@@ -1,10 +1,16 @@
-import { summarize } from '../errors';
+import { ERRORS, GraphTokenError, summarize } from '../errors';
 import { schedulePeriodSeconds } from '../schedule';
 import type { OperationContext, RefreshResult, RefreshSummary, TokenType } from '../types';
 import { TOKEN_TYPES } from '../types';
 import { obtain } from './acquire';
 import type { ServiceCore } from './context';
 import { notFound } from './notFound';
+
+/**
+ * A delegated token is renewed at least this often even when unused, so Entra ID's inactivity expiry of
+ * refresh tokens never hits (docs/delegated.md).
+ */
+export const DELEGATED_RENEW_MS = 20 * 3600_000;
 
 /**
  * Refresh (timer and administrators): by ids, or every type whose active token expires before the next
@@ -22,7 +28,7 @@ export async function refreshTokens(
       if (!token || (options.tokenType && token.token_type !== options.tokenType)) {
         results.push({
           id,
-          token_type: options.tokenType ?? 'ropc',
+          token_type: options.tokenType ?? core.config.tokenType,
           outcome: 'failed',
           error: summarize(notFound(id)),
         });
@@ -37,9 +43,13 @@ export async function refreshTokens(
     const window = (lifecycle.refreshOffsetSeconds + schedulePeriodSeconds(schedules.refresh)) * 1000;
     for (const type of options.tokenType ? [options.tokenType] : TOKEN_TYPES) {
       const active = await core.store.getActive(type);
+      const now = core.clock.now();
       if (active) {
-        if (Date.parse(active.expires_at) - core.clock.now() <= window)
-          results.push(await refreshOne(core, type, active.id, ctx, true));
+        const lastRenewed = Date.parse(active.last_refreshed_at ?? active.created_at);
+        const due =
+          Date.parse(active.expires_at) - now <= window ||
+          (type === 'delegated' && now - lastRenewed >= DELEGATED_RENEW_MS);
+        if (due) results.push(await refreshOne(core, type, active.id, ctx, true));
         else
           results.push({
             id: active.id,
@@ -47,7 +57,26 @@ export async function refreshTokens(
             outcome: 'skipped',
             expires_at: active.expires_at,
           });
-      } else if (core.config.report.valid) {
+      } else if (type === 'delegated') {
+        // Nothing to refresh without a sign-in, and nothing to try: an administrator must sign in.
+        const wanted = options.tokenType === type || core.config.tokenType === type;
+        results.push({
+          id: null,
+          token_type: type,
+          outcome: 'skipped',
+          ...(wanted
+            ? {
+                error: summarize(
+                  new GraphTokenError(
+                    ERRORS.SIGN_IN_REQUIRED,
+                    'No delegated token: sign the service account in',
+                  ),
+                ),
+              }
+            : {}),
+        });
+      } else if (core.config.report.valid && (options.tokenType === type || core.config.tokenType === type)) {
+        // Only the configured type is acquired unasked: a delegated deployment never sends a password.
         results.push(await refreshOne(core, type, null, ctx, false));
       } else {
         results.push({ id: null, token_type: type, outcome: 'skipped' });

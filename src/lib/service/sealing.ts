@@ -4,7 +4,7 @@ import type { DataKey, KeyRing } from '../crypto';
 import type { TokenEntity } from '../store';
 
 /** The sealed fields of a token row. */
-export type SealedField = 'access_token' | 'msal_cache';
+export type SealedField = 'access_token' | 'msal_cache' | 'sign_in_verifier';
 
 /**
  * Associated data of a ciphertext: table, type, row id and field, so a ciphertext copied to another row

@@ -1,6 +1,15 @@
 import { RefreshingValue } from '../refreshingValue';
-import { publicRecord } from '../store';
-import type { CredentialBlock, StatusReport, TokenCounts } from '../types';
+import { ERRORS } from '../errors';
+import { publicRecord, type StateEntity, type TokenEntity } from '../store';
+import type {
+  CredentialBlock,
+  CurrentToken,
+  StatusReport,
+  TokenCounts,
+  TokenType,
+  TokenTypeStatus,
+} from '../types';
+import { TOKEN_TYPES } from '../types';
 import type { ServiceCore } from './context';
 import { currentRejection, MAX_REJECTIONS } from './lockoutRules';
 
@@ -29,36 +38,48 @@ export class StatusView {
   }
 
   private async build(): Promise<StatusReport> {
-    const { store, clock } = this.core;
-    const [tokens, active, state, recent] = await Promise.all([
+    const { store, clock, config } = this.core;
+    const [tokens, recent, ...perType] = await Promise.all([
       this.counts.get(),
-      store.getActive('ropc'),
-      store.getState('ropc'),
       store.recentAudit(10),
+      ...TOKEN_TYPES.map((type) => Promise.all([store.getActive(type), store.getState(type)])),
     ]);
     const now = clock.now();
-    const rejection = state ? currentRejection(state.credentials) : null;
-    const blocked: CredentialBlock | null = rejection
-      ? {
-          token_type: 'ropc',
-          code: rejection.code,
-          hint: rejection.hint,
-          blocked_at: rejection.last_at,
-          credential: rejection.label,
-          rejections: rejection.rejections,
-          description: describeBlock(rejection.label, rejection.rejections),
-        }
-      : null;
-    return {
-      configuration: { ...this.core.config.report, password_source: this.core.secrets.passwordSource },
-      tokens,
-      current: active
+    const current = (active: TokenEntity | null): CurrentToken | null =>
+      active
         ? {
             ...publicRecord(active),
             expires_in_seconds: Math.floor((Date.parse(active.expires_at) - now) / 1000),
           }
-        : null,
+        : null;
+    const types = {} as Record<TokenType, TokenTypeStatus>;
+    let blocked: CredentialBlock | null = null;
+    TOKEN_TYPES.forEach((type, i) => {
+      const [active, state] = perType[i] as [TokenEntity | null, StateEntity | null];
+      const block = state ? blockOf(type, state) : null;
+      if (block && !blocked) blocked = block;
+      const signIn = state?.sign_in_required ?? null;
+      const valid = active !== null && Date.parse(active.expires_at) > now;
+      types[type] = {
+        state: signIn ? 'sign_in_required' : block ? 'blocked' : valid ? 'ok' : 'none',
+        current: current(active),
+        sign_in_required: signIn
+          ? {
+              code: signIn.code,
+              hint: ERRORS.SIGN_IN_REQUIRED.hint,
+              reason: signIn.reason,
+              upstream_code: signIn.upstream_code,
+              since: signIn.since,
+            }
+          : null,
+      };
+    });
+    return {
+      configuration: { ...config.report, password_source: this.core.secrets.passwordSource },
+      tokens,
+      current: types[config.tokenType].current,
       blocked,
+      types,
       recent_audit: recent,
     };
   }
@@ -76,6 +97,21 @@ export class StatusView {
     }
     return counts;
   }
+}
+
+function blockOf(type: TokenType, state: StateEntity): CredentialBlock | null {
+  const rejection = currentRejection(state.credentials);
+  return rejection
+    ? {
+        token_type: type,
+        code: rejection.code,
+        hint: rejection.hint,
+        blocked_at: rejection.last_at,
+        credential: rejection.label,
+        rejections: rejection.rejections,
+        description: describeBlock(rejection.label, rejection.rejections),
+      }
+    : null;
 }
 
 /** The block in words: which credential, how often rejected, whether an override may still send it. */

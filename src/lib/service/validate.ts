@@ -27,7 +27,7 @@ export async function validateTokens(
       else
         results.push({
           id,
-          token_type: options.tokenType ?? 'ropc',
+          token_type: options.tokenType ?? core.config.tokenType,
           outcome: 'invalid',
           status: null,
           error: summarize(notFound(id)),

@@ -13,6 +13,8 @@ export interface TokenEntity extends TokenRecord {
   access_token_enc: string;
   msal_cache_enc: string | null;
   key_version: string;
+  /** Delegated tokens: which client kind redeemed the sign-in (its refresh token needs the same). */
+  client_kind?: 'public' | 'confidential' | null;
   etag?: string;
 }
 
@@ -38,9 +40,39 @@ export interface CredentialState {
   last_success_at: string | null;
 }
 
+/** A delegated type that needs an interactive sign-in (docs/delegated.md), shared through `~state`. */
+export interface SignInState {
+  code: string;
+  reason: string;
+  upstream_code: string | null;
+  since: string;
+}
+
 export interface StateEntity {
   active_id: string | null;
   credentials: CredentialState;
+  /** Set while the type needs an interactive sign-in; cleared by the next successful sign-in. */
+  sign_in_required: SignInState | null;
+  etag?: string;
+}
+
+/** Row-key prefix of pending browser sign-ins (after every token id, outside every token query). */
+export const SIGN_IN_ROW_PREFIX = '~signin-';
+
+/** A browser sign-in between `/api/sign-in/start` and its callback (docs/delegated.md). */
+export interface SignInSession {
+  state: string;
+  /** The PKCE verifier, sealed (AES-GCM, bound to this row). */
+  verifier_enc: string;
+  key_version: string;
+  nonce: string;
+  /** SHA-256 of the cookie set at /start; /callback must present the cookie. */
+  binding_hash: string;
+  redirect_uri: string;
+  /** Who started it (the administrator's actor / oid). */
+  actor: string;
+  created_at: string;
+  expires_at: string;
   etag?: string;
 }
 
@@ -117,6 +149,7 @@ export function fromStored(e: TableEntityResult<Record<string, unknown>>): Token
     access_token_enc: str(e.access_token_enc) ?? '',
     msal_cache_enc: str(e.msal_cache_enc),
     key_version: str(e.key_version) ?? '',
+    client_kind: str(e.client_kind) as TokenEntity['client_kind'],
     etag: e.etag,
   };
 }
@@ -150,5 +183,28 @@ export function stateFromStored(
   e: TableEntityResult<Record<string, unknown>>,
 ): StateEntity & { corrupt: boolean } {
   const { state, corrupt } = credentialsFromColumn(e.credentials);
-  return { active_id: str(e.active_id), credentials: state, corrupt, etag: e.etag };
+  return {
+    active_id: str(e.active_id),
+    credentials: state,
+    sign_in_required: signInFromColumn(e.sign_in_required),
+    corrupt,
+    etag: e.etag,
+  };
+}
+
+/** The `sign_in_required` column; a value that does not parse still means "sign-in required". */
+export function signInFromColumn(value: unknown): SignInState | null {
+  const text = str(value);
+  if (!text) return null;
+  try {
+    const parsed = JSON.parse(text) as Partial<SignInState>;
+    return {
+      code: typeof parsed.code === 'string' ? parsed.code : 'SIGN_IN_REQUIRED',
+      reason: typeof parsed.reason === 'string' ? parsed.reason : '',
+      upstream_code: typeof parsed.upstream_code === 'string' ? parsed.upstream_code : null,
+      since: typeof parsed.since === 'string' ? parsed.since : '',
+    };
+  } catch {
+    return { code: 'SIGN_IN_REQUIRED', reason: 'unreadable state', upstream_code: null, since: '' };
+  }
 }

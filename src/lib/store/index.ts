@@ -8,11 +8,14 @@ import { deleteInBatches, isStatus, storageError, tableClientFor } from './conne
 import {
   fromStored,
   PUBLIC_FIELDS,
+  SIGN_IN_ROW_PREFIX,
   STATE_ROW,
   stateFromStored,
   toColumns,
   toStored,
   type CredentialState,
+  type SignInSession,
+  type SignInState,
   type StateEntity,
   type Stored,
   type TokenEntity,
@@ -98,6 +101,88 @@ export class TokenStore {
     });
   }
 
+  /**
+   * Marks a type as needing an interactive sign-in (or clears it with `null`), ETag-guarded like
+   * `updateCredentials`. Returns true when this call set it (it was not set before).
+   */
+  async setSignInRequired(type: TokenType, value: SignInState | null): Promise<boolean> {
+    return this.call(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const current = await this.getState(type);
+        if (value !== null && current?.sign_in_required) return false;
+        if (value === null && !current?.sign_in_required) return false;
+        const entity = {
+          partitionKey: type,
+          rowKey: STATE_ROW,
+          sign_in_required: value === null ? '' : JSON.stringify(value),
+        };
+        try {
+          if (current?.etag) await this.tokens.updateEntity(entity, 'Merge', { etag: current.etag });
+          else await this.tokens.createEntity(entity);
+          return true;
+        } catch (error) {
+          if (attempt >= 4 || !(isStatus(error, 412) || isStatus(error, 409))) throw error;
+        }
+      }
+    });
+  }
+
+  /** Stores a pending browser sign-in (its own row in the delegated partition, never listed). */
+  async putSignInSession(session: SignInSession): Promise<void> {
+    const { etag: _e, state, ...rest } = session;
+    await this.call(() =>
+      this.tokens.createEntity({
+        partitionKey: 'delegated',
+        rowKey: `${SIGN_IN_ROW_PREFIX}${state}`,
+        ...rest,
+      }),
+    );
+  }
+
+  /** Reads and deletes a pending sign-in in one step: a state is usable once, by one instance. */
+  async takeSignInSession(state: string): Promise<SignInSession | null> {
+    return this.call(async () => {
+      const rowKey = `${SIGN_IN_ROW_PREFIX}${state}`;
+      let row: Record<string, unknown> & { etag?: string };
+      try {
+        row = await this.tokens.getEntity<Record<string, unknown>>('delegated', rowKey);
+      } catch (error) {
+        if (isStatus(error, 404)) return null;
+        throw error;
+      }
+      try {
+        await this.tokens.deleteEntity('delegated', rowKey, { etag: row.etag });
+      } catch (error) {
+        // Someone else took it first.
+        if (isStatus(error, 404) || isStatus(error, 412)) return null;
+        throw error;
+      }
+      const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+      return {
+        state,
+        verifier_enc: text(row.verifier_enc),
+        key_version: text(row.key_version),
+        nonce: text(row.nonce),
+        binding_hash: text(row.binding_hash),
+        redirect_uri: text(row.redirect_uri),
+        actor: text(row.actor),
+        created_at: text(row.created_at),
+        expires_at: text(row.expires_at),
+      };
+    });
+  }
+
+  /** Deletes abandoned browser sign-ins (started, never completed) that expired before `nowIso`. */
+  async deleteExpiredSignInSessions(nowIso: string): Promise<number> {
+    return this.call(async () => {
+      const filter = odata`PartitionKey eq 'delegated' and RowKey ge ${SIGN_IN_ROW_PREFIX} and RowKey lt '~signin.' and expires_at lt ${nowIso}`;
+      const ids: string[] = [];
+      for await (const e of this.tokens.listEntities({ queryOptions: { filter, select: ['RowKey'] } }))
+        ids.push(e.rowKey!);
+      return deleteInBatches(this.tokens, 'delegated', ids);
+    });
+  }
+
   async getToken(type: TokenType, id: string): Promise<TokenEntity | null> {
     if (id.startsWith('~')) return null;
     return this.call(async () => {
@@ -131,7 +216,11 @@ export class TokenStore {
    * Stores a new token as the single active token of its type, superseding the previous one, in one
    * entity-group transaction.
    */
-  async commitNewToken(entity: TokenEntity, now: string): Promise<void> {
+  async commitNewToken(
+    entity: TokenEntity,
+    now: string,
+    options: { clearSignInRequired?: boolean } = {},
+  ): Promise<void> {
     await this.call(async () => {
       const type = entity.token_type;
       const state = await this.getState(type);
@@ -153,7 +242,10 @@ export class TokenStore {
           ]);
         }
       }
-      actions.push(['upsert', { partitionKey: type, rowKey: STATE_ROW, active_id: entity.id }, 'Merge']);
+      const pointer: Stored = { partitionKey: type, rowKey: STATE_ROW, active_id: entity.id };
+      // A successful sign-in clears "sign-in required" in the same transaction that makes it active.
+      if (options.clearSignInRequired) pointer.sign_in_required = '';
+      actions.push(['upsert', pointer, 'Merge']);
       await this.tokens.submitTransaction(actions);
     });
   }
