@@ -163,6 +163,30 @@ export const ERRORS = Object.freeze({
     502,
     'Microsoft Graph rejected the access token (401/403). Check delegated (not application) permissions Group.ReadWrite.All and User.Read with admin consent, then force a refresh.',
   ),
+  EVENT_NOT_FOUND: info(
+    'EVENT_NOT_FOUND',
+    'request',
+    404,
+    "No event with this id in the group calendar (deleted, or an id from another calendar). List events with GET /api/events?from=&to= to find it.",
+  ),
+  EVENT_NOT_ORGANIZER: info(
+    'EVENT_NOT_ORGANIZER',
+    'request',
+    403,
+    'Only the organizer can cancel a meeting, and the service account is not its organizer. Delete it instead (DELETE /api/events/{id}), or ask the organizer to cancel it.',
+  ),
+  IDEMPOTENCY_KEY_REUSED: info(
+    'IDEMPOTENCY_KEY_REUSED',
+    'request',
+    409,
+    'This Idempotency-Key was used in the last 24 hours for a different event. Use a new key for a new event; repeat a request only with exactly the same body.',
+  ),
+  EVENT_OUTCOME_UNKNOWN: info(
+    'EVENT_OUTCOME_UNKNOWN',
+    'transient',
+    503,
+    'Microsoft Graph may or may not have created the event and could not be asked. Retry with the same Idempotency-Key: the event is never created twice.',
+  ),
   INVALID_REQUEST: info('INVALID_REQUEST', 'request', 400, 'Correct the request as the message says.'),
   INTERNAL: info(
     'INTERNAL',

@@ -7,21 +7,28 @@ import { iso, systemClock, type Clock } from './clock';
 import { loadConfig, type Config, type Environment } from './config';
 import { decrypt, encrypt, keyVersionOf } from './crypto';
 import { ERRORS, GraphTokenError, summarize, toGraphTokenError } from './errors';
-import { graphError, GraphClient, toCreatedEvent } from './graph';
+import { graphError, GraphClient } from './graph';
 import { IdentityClient } from './identity';
 import { createJsonLogger, type Logger } from './logger';
 import { withRetry } from './retry';
 import { RefreshingValue } from './refreshingValue';
 import { SecretSource } from './secrets';
 import { publicRecord, TokenStore, type TokenEntity } from './store';
+import { IdempotencyStore, idempotencyTableClient } from './store/idempotency';
+import * as events from './service/events';
 import {
   TOKEN_TYPES,
   type AcquireResult,
   type AuditEntry,
   type CleanupSummary,
+  type BulkEventInput,
+  type BulkEventSummary,
   type CreatedEvent,
   type CredentialBlock,
+  type EventListResult,
+  type GroupEvent,
   type GroupEventInput,
+  type GroupEventPatch,
   type HealthReport,
   type OperationContext,
   type RefreshResult,
@@ -89,6 +96,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   private readonly secrets: SecretSource;
   private readonly identity: IdentityClient;
   private readonly graph: GraphClient;
+  private readonly events: events.EventDeps;
   private readonly memory = new Map<TokenType, MemoryEntry>();
   private readonly inflight = new Map<TokenType, { force: boolean; promise: Promise<Obtained> }>();
   private readonly holder = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -109,6 +117,26 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     this.secrets = new SecretSource(this.config, this.clock, options.credential);
     this.identity = new IdentityClient(this.config, this.clock, this.logger);
     this.graph = new GraphClient(this.config.graphBaseUrl, this.clock);
+    this.events = {
+      config: this.config,
+      clock: this.clock,
+      logger: this.logger,
+      graph: this.graph,
+      // CAE claims are passed on; the identity side's honouring of them lands with delegated sign-in.
+      token: async ({ force }) =>
+        force
+          ? (
+              await this.obtain('ropc', {
+                force: true,
+                overrideBlock: false,
+                degrade: false,
+                ctx: libraryContext(),
+              })
+            ).accessToken
+          : this.getAccessToken('ropc'),
+      audit: events.eventAuditWriter(this.store.audit, this.clock, this.logger),
+      idempotency: new IdempotencyStore(idempotencyTableClient(this.config), this.clock),
+    };
     this.countsCache = new RefreshingValue(() => this.scanCounts(), this.clock, 10_000, 60_000);
     this.statusCache = new RefreshingValue(() => this.buildStatus(), this.clock, 1_000, 5_000);
     this.registerMetrics();
@@ -910,31 +938,50 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return { success: true, key_version: key.version, rotated };
   }
 
-  async createGroupEvent(
+  createGroupEvent(
     event: GroupEventInput,
+    options: { idempotencyKey?: string } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<CreatedEvent> {
-    const groupId = this.config.groupId;
-    if (!groupId) throw new GraphTokenError(ERRORS.CONFIGURATION_INVALID, 'GRAPH_GROUP_ID is not set');
-    const target = `groups/${groupId}/events`;
-    try {
-      let token = await this.getAccessToken('ropc');
-      let response = await this.graph.createEvent(token, groupId, event);
-      if (response.status === 401) {
-        // The token may have been revoked early: one forced refresh, one retry.
-        token = (await this.obtain('ropc', { force: true, overrideBlock: false, degrade: false, ctx }))
-          .accessToken;
-        response = await this.graph.createEvent(token, groupId, event);
-      }
-      if (response.status !== 201 && response.status !== 200) throw graphError(response);
-      const created = toCreatedEvent(response.body);
-      await this.audit(ctx, 'create-event', target, 'success', `event=${created.id}`);
-      return created;
-    } catch (error) {
-      const e = toGraphTokenError(error);
-      await this.audit(ctx, 'create-event', target, 'failure', e.message, e.code);
-      throw e;
-    }
+    return this.store.ensureTables().then(() => events.createGroupEvent(this.events, event, options, ctx));
+  }
+
+  createGroupEvents(
+    items: BulkEventInput[],
+    options: { onProgress?: (progress: events.BulkProgress) => void } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<BulkEventSummary> {
+    return this.store.ensureTables().then(() => events.createGroupEvents(this.events, items, options, ctx));
+  }
+
+  getGroupEvent(id: string): Promise<GroupEvent> {
+    return events.getGroupEvent(this.events, id);
+  }
+
+  listGroupEvents(
+    options: { from?: string; to?: string; continuationToken?: string } = {},
+  ): Promise<EventListResult> {
+    return events.listGroupEvents(this.events, options);
+  }
+
+  updateGroupEvent(
+    id: string,
+    patch: GroupEventPatch,
+    ctx: OperationContext = libraryContext(),
+  ): Promise<GroupEvent> {
+    return this.store.ensureTables().then(() => events.updateGroupEvent(this.events, id, patch, ctx));
+  }
+
+  cancelGroupEvent(
+    id: string,
+    options: { comment?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<void> {
+    return this.store.ensureTables().then(() => events.cancelGroupEvent(this.events, id, options, ctx));
+  }
+
+  deleteGroupEvent(id: string, ctx: OperationContext = libraryContext()): Promise<void> {
+    return this.store.ensureTables().then(() => events.deleteGroupEvent(this.events, id, ctx));
   }
 
   async health(): Promise<HealthReport> {
