@@ -322,6 +322,12 @@ export const GRAPH_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze({
     400,
     'Graph rejected the event. Check its fields.',
   ),
+  TimeZoneNotSupportedException: info(
+    'GRAPH_INVALID_TIME_ZONE',
+    'request',
+    400,
+    'Use an IANA time zone name that Graph supports, e.g. Europe/Amsterdam.',
+  ),
   ErrorInvalidTimeZone: info(
     'GRAPH_INVALID_TIME_ZONE',
     'request',

@@ -62,7 +62,12 @@ describe('SandboxGraph', () => {
     });
     expect(created.status).toBe(201);
     const event = (await created.json()) as Record<string, unknown>;
-    expect(event).toMatchObject({ subject: 'Open day', start: EVENT.start, end: EVENT.end });
+    // Graph answers a create in the zone it was given, with seven-digit fractions.
+    expect(event).toMatchObject({
+      subject: 'Open day',
+      start: { dateTime: '2026-12-01T09:00:00.0000000', timeZone: 'Europe/Amsterdam' },
+      end: { dateTime: '2026-12-01T11:00:00.0000000', timeZone: 'Europe/Amsterdam' },
+    });
     expect(event.webLink).toMatch(/^https:\/\//);
     expect(graph.events).toHaveLength(1);
     expect(graph.events[0]).toMatchObject({ id: event.id, groupId: graph.groupIds[0], body: EVENT });
