@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerServiceCommands } from './commands';
 import type { CliDeps } from './context';
 import { registerDevTokenCommand } from './dev-token-command';
+import { registerEventsCommands } from './events-command';
 import { EXIT, type ExitCode } from './failure';
 import { PACKAGE_VERSION } from '../lib/version';
 
@@ -28,9 +29,11 @@ Examples:
   graph-tokens status
   graph-tokens acquire --force
   graph-tokens list --json
+  graph-tokens events import events.csv --dry-run
   graph-tokens dev-token --role GraphTokens.Admin`,
     );
   registerServiceCommands(program, deps, done);
+  registerEventsCommands(program, deps, done);
   registerDevTokenCommand(program, deps, done);
   return program;
 }
