@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createTokenService, silentLogger, type Clock, type MicrosoftGraphTokenService } from '../lib';
 import { startSandbox, type Sandbox } from '../sandbox';
+import { bulkEventsRow } from './events';
 
 const SCOPE = 'https://graph.microsoft.com/User.Read';
 let tableSeq = 0;
@@ -97,6 +98,9 @@ async function main(): Promise<void> {
   const rows: [string, string, string, string, string][] = [];
   const idp = sandbox.idp;
   try {
+    // ---- bulk events at the mailbox limit
+    rows.push(await bulkEventsRow(sandbox, envFor(sandbox)));
+
     // ---- hot path
     const ours: MicrosoftGraphTokenService = createTokenService({
       env: envFor(sandbox),
