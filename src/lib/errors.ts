@@ -167,7 +167,7 @@ export const ERRORS = Object.freeze({
     'EVENT_NOT_FOUND',
     'request',
     404,
-    "No event with this id in the group calendar (deleted, or an id from another calendar). List events with GET /api/events?from=&to= to find it.",
+    'No event with this id in the group calendar (deleted, or an id from another calendar). List events with GET /api/events?from=&to= to find it.',
   ),
   EVENT_NOT_ORGANIZER: info(
     'EVENT_NOT_ORGANIZER',

@@ -4,7 +4,7 @@
  * Access tokens are checked against the sandbox identity provider, so a token only works here if the
  * service really obtained it (signature, issuer, audience, expiry, and the delegated scope).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ensureSandboxCertificate, type SandboxCertificate } from '../certs';
 import {
@@ -23,8 +23,17 @@ import {
   type SandboxRequestLog,
 } from '../http';
 import { GRAPH_APP_ID, GRAPH_RESOURCE, type SandboxIdentityProvider } from '../identityProvider';
-import { GraphInputError, SandboxCalendar, writeDateTime, type SandboxGraphEvent } from './calendar';
+import { GraphInputError, SandboxCalendar, type SandboxGraphEvent } from './calendar';
 import { CAE_CLAIMS, DEFAULT_ERRORS, parseGraphFault, type GraphFault, type GraphPath } from './faults';
+import {
+  errorReply,
+  executeCalendar,
+  headersOf,
+  notAllowed,
+  type Claims,
+  type Op,
+  type Reply,
+} from './routes';
 
 export type { GraphFault, GraphPath } from './faults';
 export type { SandboxGraphEvent } from './calendar';
@@ -63,26 +72,6 @@ export interface SandboxGraphOptions {
 }
 
 export const DEFAULT_GROUP_ID = '33333333-3333-4333-8333-333333333333';
-/** The delegated permission Graph requires to write group events; reads also accept Group.Read.All. */
-const WRITE_SCOPE = 'Group.ReadWrite.All';
-const READ_SCOPES = ['Group.Read.All', WRITE_SCOPE];
-
-interface Op {
-  method: string;
-  /** Path below `/v1.0`, without the query. */
-  route: string;
-  query: URLSearchParams;
-  body: unknown;
-  headers: Record<string, string>;
-}
-
-interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-type Claims = Record<string, unknown>;
 
 const zeroCounts = (): GraphCounts => ({
   me: 0,
@@ -94,28 +83,6 @@ const zeroCounts = (): GraphCounts => ({
   mailbox_rejected: 0,
   deduplicated: 0,
 });
-
-const FILTER =
-  /^singleValueExtendedProperties\/any\(\s*(\w+)\s*:\s*\1\/id eq '((?:[^']|'')*)' and \1\/value eq '((?:[^']|'')*)'\s*\)$/i;
-
-function errorReply(
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): Reply {
-  return {
-    status,
-    headers,
-    body: {
-      error: {
-        code,
-        message,
-        innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': randomUUID() },
-      },
-    },
-  };
-}
 
 function pathOf(route: string): GraphPath {
   if (route === 'me') return 'me';
@@ -278,7 +245,11 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     this.counts.mailbox_requests += 1;
     try {
       if (this.latencyMs > 0) await delay(this.latencyMs);
-      return this.execute(op, claims);
+      return executeCalendar(
+        { calendar: this.calendar, baseUrl: this.baseUrl, groupIds: this.groupIds },
+        op,
+        claims,
+      );
     } catch (error) {
       if (error instanceof GraphInputError) return errorReply(error.status, error.code, error.message);
       throw error;
@@ -361,177 +332,6 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
         })),
       },
     };
-  }
-
-  private scopes(claims: Claims): string[] {
-    return String(claims.scp ?? '').split(' ');
-  }
-
-  /** One calendar request (already admitted to the mailbox). */
-  private execute(op: Op, claims: Claims): Reply {
-    const [, groupId, collection, id, action] = op.route.split('/') as [
-      string,
-      string,
-      string,
-      string?,
-      string?,
-    ];
-    if (!this.groupIds.includes(groupId)) {
-      return errorReply(
-        404,
-        'Request_ResourceNotFound',
-        `Resource '${groupId}' does not exist or one of its queried reference-property objects are not present.`,
-      );
-    }
-    const writes = op.method !== 'GET';
-    const scopes = this.scopes(claims);
-    if (writes ? !scopes.includes(WRITE_SCOPE) : !READ_SCOPES.some((s) => scopes.includes(s))) {
-      return errorReply(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
-    }
-    const caller = String(claims.upn ?? '');
-    const zone = preferredZone(op.headers);
-    if (collection === 'calendarView') {
-      if (op.method !== 'GET') return notAllowed();
-      return this.calendarView(op, groupId, caller, zone);
-    }
-    if (id === undefined) {
-      if (op.method === 'POST') {
-        const body = (op.body ?? {}) as Record<string, unknown>;
-        const { event, created } = this.calendar.create(groupId, body, caller);
-        const startZone = zone ?? String((body.start as { timeZone?: unknown })?.timeZone ?? 'UTC');
-        const endZone = zone ?? String((body.end as { timeZone?: unknown })?.timeZone ?? 'UTC');
-        // A repeated transactionId gets the existing event, as if just created (documented choice).
-        void created;
-        return { status: 201, body: this.resource(event, caller, op.query, startZone, endZone, groupId) };
-      }
-      if (op.method !== 'GET') return notAllowed();
-      return this.listEvents(op, groupId, caller, zone ?? 'UTC');
-    }
-    const event = this.calendar.find(groupId, id);
-    if (!event)
-      return errorReply(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
-    if (action === 'cancel') {
-      if (op.method !== 'POST') return notAllowed();
-      if (event.organizer.toLowerCase() !== caller.toLowerCase()) {
-        // Graph answers an attendee's cancel with 400 and this text (Graph docs, event: cancel).
-        return errorReply(
-          400,
-          'ErrorInvalidRequest',
-          "Your request can't be completed. You need to be an organizer to cancel a meeting.",
-        );
-      }
-      event.isCancelled = true;
-      return { status: 202 };
-    }
-    if (op.method === 'GET')
-      return { status: 200, body: this.resource(event, caller, op.query, zone ?? 'UTC') };
-    if (op.method === 'PATCH') {
-      this.calendar.patch(event, (op.body ?? {}) as Record<string, unknown>);
-      return { status: 200, body: this.resource(event, caller, op.query, zone ?? 'UTC') };
-    }
-    if (op.method === 'DELETE') {
-      this.calendar.remove(event);
-      return { status: 204 };
-    }
-    return notAllowed();
-  }
-
-  private listEvents(op: Op, groupId: string, caller: string, zone: string): Reply {
-    const filter = op.query.get('$filter');
-    let events = this.calendar.events.filter((e) => e.groupId === groupId);
-    if (filter !== null) {
-      const m = FILTER.exec(filter.trim());
-      if (!m) return errorReply(400, 'BadRequest', 'Invalid filter clause');
-      events = this.calendar.byProperty(groupId, m[2]!.replace(/''/g, "'"), m[3]!.replace(/''/g, "'"));
-    }
-    const top = Math.min(1000, Number(op.query.get('$top') ?? 10) || 10);
-    return {
-      status: 200,
-      body: {
-        '@odata.context': `${this.baseUrl}/$metadata#groups('${groupId}')/events`,
-        value: events.slice(0, top).map((e) => this.resource(e, caller, op.query, zone)),
-      },
-    };
-  }
-
-  private calendarView(op: Op, groupId: string, caller: string, zone: string | undefined): Reply {
-    const from = Date.parse(op.query.get('startDateTime') ?? '');
-    const to = Date.parse(op.query.get('endDateTime') ?? '');
-    if (!Number.isFinite(from) || !Number.isFinite(to)) {
-      return errorReply(
-        400,
-        'ErrorInvalidParameter',
-        'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
-      );
-    }
-    const top = Math.min(1000, Math.max(1, Number(op.query.get('$top') ?? 10) || 10));
-    const skip = Math.max(0, Number(op.query.get('$skip') ?? 0) || 0);
-    const page = this.calendar.view(groupId, from, to, skip, top);
-    const body: Record<string, unknown> = {
-      '@odata.context': `${this.baseUrl}/$metadata#Collection(event)`,
-      value: page.value.map((e) => this.resource(e, caller, op.query, zone ?? 'UTC')),
-    };
-    if (page.next !== null) {
-      const next = new URLSearchParams(op.query);
-      next.set('$skip', String(page.next));
-      body['@odata.nextLink'] = `${this.baseUrl}/groups/${groupId}/calendarView?${next.toString()}`;
-    }
-    return { status: 200, body };
-  }
-
-  /** Graph's event resource, in `zone` (or the zones given), narrowed by `$select`. */
-  private resource(
-    event: SandboxGraphEvent,
-    caller: string,
-    query: URLSearchParams,
-    startZone: string,
-    endZone = startZone,
-    groupId = event.groupId,
-  ): Record<string, unknown> {
-    const r = event.resource;
-    const content = String((r.body as { content?: unknown } | undefined)?.content ?? '');
-    const full: Record<string, unknown> = {
-      '@odata.etag': `W/"${randomBytes(12).toString('base64')}"`,
-      id: event.id,
-      createdDateTime: new Date().toISOString(),
-      lastModifiedDateTime: new Date().toISOString(),
-      changeKey: randomBytes(12).toString('base64'),
-      categories: [],
-      transactionId: event.transactionId,
-      originalStartTimeZone: r.originalStartTimeZone,
-      originalEndTimeZone: r.originalEndTimeZone,
-      iCalUId: `040000008200E00074C5B7101A82E008${event.id.slice(6, 34).toUpperCase()}`,
-      reminderMinutesBeforeStart: 15,
-      isReminderOn: true,
-      hasAttachments: false,
-      subject: r.subject,
-      bodyPreview: content.replace(/<[^>]*>/g, '').slice(0, 255),
-      importance: 'normal',
-      sensitivity: 'normal',
-      isAllDay: event.isAllDay,
-      isCancelled: event.isCancelled,
-      isOrganizer: event.organizer.toLowerCase() === caller.toLowerCase(),
-      responseRequested: true,
-      showAs: 'busy',
-      type: 'singleInstance',
-      webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(event.id)}&exvsurl=1&path=/calendar/item`,
-      onlineMeetingUrl: null,
-      isOnlineMeeting: false,
-      responseStatus: { response: 'organizer', time: '0001-01-01T00:00:00Z' },
-      body: r.body,
-      start: writeDateTime(Date.parse(event.start), startZone),
-      end: writeDateTime(Date.parse(event.end), endZone),
-      location: r.location,
-      locations: r.locations ?? [],
-      attendees: r.attendees,
-      organizer: { emailAddress: { name: null, address: event.organizer } },
-    };
-    const select = query.get('$select');
-    if (select === null) {
-      return { '@odata.context': `${this.baseUrl}/$metadata#groups('${groupId}')/events/$entity`, ...full };
-    }
-    const fields = new Set(['@odata.etag', 'id', ...select.split(',').map((f) => f.trim())]);
-    return Object.fromEntries(Object.entries(full).filter(([k]) => fields.has(k)));
   }
 
   /** The token's claims, or undefined after answering 401 as Graph does. */
@@ -624,23 +424,4 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     }
     return sendJson(res, 404, { error: { code: 'NotFound', message: 'No such sandbox route' } });
   }
-}
-
-function notAllowed(): Reply {
-  return errorReply(
-    405,
-    'Request_BadRequest',
-    'Specified HTTP method is not allowed for the request target.',
-  );
-}
-
-function headersOf(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') out[k.toLowerCase()] = v;
-  return out;
-}
-
-/** `Prefer: outlook.timezone="Europe/Amsterdam"`: the zone answers are written in. */
-function preferredZone(headers: Record<string, string>): string | undefined {
-  return /outlook\.timezone\s*=\s*"([^"]+)"/i.exec(headers.prefer ?? '')?.[1];
 }
