@@ -14,11 +14,11 @@ param location string
 @description('Resource group to create or reuse; default rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Object id of the deploying user or service principal; it gets Key Vault Secrets Officer so the post-provision step can store the secrets. Empty to skip.')
-param principalId string = ''
+@description('Object id of the deploying user or service principal (azd: AZURE_PRINCIPAL_ID); it gets Key Vault Secrets Officer on the vault so the post-provision step can store the secrets. Empty: no role (an administrator stores them).')
+param deployerPrincipalId string = ''
 
-@description('Type of principalId: User, ServicePrincipal or Group; empty means User.')
-param principalType string = ''
+@description('Type of deployerPrincipalId: User, ServicePrincipal or Group; empty means User.')
+param deployerPrincipalType string = ''
 
 @description('App registration (public client, "Allow public client flows") used for ROPC.')
 @minLength(1)
@@ -99,6 +99,20 @@ param logRetentionInDays int = 30
 @description('Daily Log Analytics ingestion cap in GB; -1 means no cap.')
 param logDailyQuotaGb int = -1
 
+@description('E-mail address of the operator who receives every alert (action group e-mail receiver).')
+@minLength(3)
+param alertEmail string
+
+@description('Webhook that also receives every alert in the common alert schema (for example a chat or ticketing integration); empty for none.')
+@secure()
+param alertWebhookUrl string = ''
+
+@description('Restrict the storage account and the vault to the app\'s subnet: creates a virtual network with a subnet delegated to Flex Consumption, integrates the app, and sets both firewalls to deny every other network (Azure services bypass).')
+param restrictNetwork bool = false
+
+@description('With restrictNetwork: public IP addresses or CIDR ranges, comma or space separated, also let through both firewalls (the machine that runs the post-provision step or the CLI); empty for none.')
+param allowedIpAddresses string = ''
+
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
   location: location
@@ -113,8 +127,8 @@ module resources 'resources.bicep' = {
   params: {
     environmentName: environmentName
     location: location
-    principalId: principalId
-    principalType: principalType
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
     graphClientId: graphClientId
     graphTenant: graphTenant
     graphUsername: graphUsername
@@ -135,6 +149,10 @@ module resources 'resources.bicep' = {
     keyVaultSoftDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
     logRetentionInDays: logRetentionInDays
     logDailyQuotaGb: logDailyQuotaGb
+    alertEmail: alertEmail
+    alertWebhookUrl: alertWebhookUrl
+    restrictNetwork: restrictNetwork
+    allowedIpAddresses: allowedIpAddresses
   }
 }
 

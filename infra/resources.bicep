@@ -11,11 +11,11 @@ param environmentName string
 @description('Azure region of every resource (Flex Consumption must be available there).')
 param location string = resourceGroup().location
 
-@description('Object id of the deploying user or service principal; it gets Key Vault Secrets Officer so the post-provision step can store the secrets. Empty to skip.')
-param principalId string = ''
+@description('Object id of the deploying user or service principal (azd: AZURE_PRINCIPAL_ID); it gets Key Vault Secrets Officer on the vault so the post-provision step can store the secrets. Empty: no role (an administrator stores them).')
+param deployerPrincipalId string = ''
 
-@description('Type of principalId: User, ServicePrincipal or Group; empty means User.')
-param principalType string = ''
+@description('Type of deployerPrincipalId: User, ServicePrincipal or Group; empty means User.')
+param deployerPrincipalType string = ''
 
 @description('App registration (public client, "Allow public client flows") used for ROPC.')
 @minLength(1)
@@ -96,11 +96,38 @@ param logRetentionInDays int = 30
 @description('Daily Log Analytics ingestion cap in GB; -1 means no cap.')
 param logDailyQuotaGb int = -1
 
+@description('E-mail address of the operator who receives every alert (action group e-mail receiver).')
+@minLength(3)
+param alertEmail string
+
+@description('Webhook that also receives every alert in the common alert schema (for example a chat or ticketing integration); empty for none.')
+@secure()
+param alertWebhookUrl string = ''
+
+@description('Restrict the storage account and the vault to the app\'s subnet: creates a virtual network with a subnet delegated to Flex Consumption, integrates the app, and sets both firewalls to deny every other network (Azure services bypass).')
+param restrictNetwork bool = false
+
+@description('With restrictNetwork: public IP addresses or CIDR ranges, comma or space separated, also let through both firewalls (the machine that runs the post-provision step or the CLI); empty for none.')
+param allowedIpAddresses string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = {
   'azd-env-name': environmentName
 }
 var deploymentContainerName = 'app-package'
+// The Functions host's own containers: azure-webjobs-hosts (blob leases of the timer singletons, timer
+// status) and azure-webjobs-secrets (host keys). Created by the template so their role can be scoped to them.
+var hostContainerNames = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+// The Key Vault secrets only the app may read: the code's default names (docs/infra.md, "Alert rules").
+var protectedSecretNames = [
+  'graph-password'
+  'token-encryption-key'
+]
+var subnetName = 'app'
+var allowedIps = filter(split(replace(allowedIpAddresses, ' ', ','), ','), ip => !empty(ip))
 
 // An empty setting parameter means "the code's default" (SPEC §3), so azd can pass unset environment
 // variables straight through. The defaults are resolved here so the app settings show the values in use.
@@ -118,7 +145,7 @@ var settings = {
   refreshSchedule: empty(refreshSchedule) ? '0 */5 * * * *' : refreshSchedule
   cleanupSchedule: empty(cleanupSchedule) ? '0 30 2 * * *' : cleanupSchedule
   validateSchedule: empty(validateSchedule) ? '0 0 3 * * 1' : validateSchedule
-  principalType: empty(principalType) ? 'User' : principalType
+  deployerPrincipalType: empty(deployerPrincipalType) ? 'User' : deployerPrincipalType
 }
 
 // Names are computed here, not read from module outputs, so what-if can predict every resource id.
@@ -130,7 +157,14 @@ var names = {
   keyVault: 'kv-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-${resourceToken}'
+  vnet: 'vnet-${resourceToken}'
+  actionGroup: 'ag-${resourceToken}'
+  alertPrefix: 'alert-${resourceToken}'
 }
+// Computed, not read from the network module, so that what-if can predict it; empty without restriction.
+var allowedSubnetId = restrictNetwork
+  ? resourceId('Microsoft.Network/virtualNetworks/subnets', names.vnet, subnetName)
+  : ''
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -153,24 +187,48 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module network 'modules/network.bicep' = if (restrictNetwork) {
+  name: 'network'
+  params: {
+    name: names.vnet
+    location: location
+    tags: tags
+    subnetName: subnetName
+    addressPrefix: '10.0.0.0/16'
+    subnetPrefix: '10.0.0.0/24'
+  }
+}
+
 module storage 'modules/storage.bicep' = {
   name: 'storage'
+  // The firewall rule needs the subnet and its service endpoint.
+  dependsOn: [
+    network
+  ]
   params: {
     name: names.storage
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
     tokenTableName: settings.tokenTableName
+    hostContainerNames: hostContainerNames
+    allowedSubnetId: allowedSubnetId
+    allowedIpAddresses: allowedIps
   }
 }
 
 module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
+  dependsOn: [
+    network
+  ]
   params: {
     name: names.keyVault
     location: location
     tags: tags
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    allowedSubnetId: allowedSubnetId
+    allowedIpAddresses: allowedIps
   }
 }
 
@@ -185,10 +243,12 @@ module roles 'modules/roles.bicep' = {
   params: {
     identityName: names.identity
     storageAccountName: names.storage
+    deploymentContainerName: deploymentContainerName
+    hostContainerNames: hostContainerNames
     keyVaultName: names.keyVault
     applicationInsightsName: names.applicationInsights
-    deployerPrincipalId: principalId
-    deployerPrincipalType: settings.principalType
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: settings.deployerPrincipalType
   }
 }
 
@@ -228,6 +288,43 @@ module functionApp 'modules/functionapp.bicep' = {
     refreshSchedule: settings.refreshSchedule
     cleanupSchedule: settings.cleanupSchedule
     validateSchedule: settings.validateSchedule
+    subnetId: allowedSubnetId
+  }
+}
+
+module diagnostics 'modules/diagnostics.bicep' = {
+  name: 'diagnostics'
+  dependsOn: [
+    monitoring
+    storage
+    keyVault
+    functionApp
+  ]
+  params: {
+    logAnalyticsName: names.logAnalytics
+    keyVaultName: names.keyVault
+    storageAccountName: names.storage
+    functionAppName: names.functionApp
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  dependsOn: [
+    monitoring
+    keyVault
+  ]
+  params: {
+    location: location
+    tags: tags
+    actionGroupName: names.actionGroup
+    namePrefix: names.alertPrefix
+    logAnalyticsName: names.logAnalytics
+    alertEmail: alertEmail
+    alertWebhookUrl: alertWebhookUrl
+    keyVaultName: names.keyVault
+    protectedSecretNames: protectedSecretNames
+    appPrincipalId: identity.outputs.principalId
   }
 }
 

@@ -103,24 +103,31 @@ cleanup() { rm -rf "$tmpdir"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Prints present, absent or deleted. A fresh role assignment can take minutes to reach Key Vault, so
+# Prints present, absent or deleted. Existence is checked by listing the vault's secrets (metadata only),
+# never by reading one: a read by anyone but the app's identity raises the "secret read by another
+# identity" alert (docs/infra.md). A fresh role assignment can take minutes to reach Key Vault, so
 # "forbidden" is retried: treating it as "absent" would overwrite an existing encryption key.
 secret_state() {
-  local name=$1 err attempt
+  local name=$1 found err attempt
   for attempt in $(seq 1 30); do
-    if err=$(az keyvault secret show --vault-name "$vault" --name "$name" --query id --output tsv 2>&1 >/dev/null); then
-      echo present
+    if found=$(az keyvault secret list --vault-name "$vault" --query "[?name=='$name'].name" --output tsv \
+      2>"$tmpdir/az-error"); then
+      if [[ -n $found ]]; then
+        echo present
+      elif az keyvault secret show-deleted --vault-name "$vault" --name "$name" --query recoveryId \
+        --output none 2>/dev/null; then
+        echo deleted
+      else
+        echo absent
+      fi
       return 0
     fi
+    err=$(<"$tmpdir/az-error")
     case $err in
-      *SecretNotFound*)
-        if az keyvault secret show-deleted --vault-name "$vault" --name "$name" --query recoveryId \
-          --output none 2>/dev/null; then
-          echo deleted
-        else
-          echo absent
-        fi
-        return 0
+      *ForbiddenByFirewall* | *"Client address is not authorized"*)
+        printf '%s\n' "$err" >&2
+        die "the vault's firewall does not admit this machine (restrictNetwork): add its public IP with" \
+          "'azd env set ALLOWED_IP_ADDRESSES <ip>' and 'azd provision', or run this step from the app's network"
         ;;
       *Forbidden* | *"not authorized"* | *"does not have"*)
         log "waiting for the Key Vault role assignment to take effect ($attempt/30)" >&2
@@ -128,11 +135,11 @@ secret_state() {
         ;;
       *)
         printf '%s\n' "$err" >&2
-        die "cannot read secret '$name' in vault '$vault'"
+        die "cannot list the secrets of vault '$vault'"
         ;;
     esac
   done
-  die "still not allowed to read secrets in '$vault' after 5 minutes; does your account have Key Vault Secrets Officer on it?"
+  die "still not allowed to list secrets in '$vault' after 5 minutes; does your account have Key Vault Secrets Officer on it?"
 }
 
 # A soft-deleted secret blocks `set`; recovering it keeps the old value (for the key, the only one that can

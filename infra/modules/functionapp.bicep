@@ -98,6 +98,9 @@ param cleanupSchedule string
 @description('NCRONTAB schedule of the validate timer.')
 param validateSchedule string
 
+@description('Subnet (delegated to Microsoft.App/environments) the app integrates into; empty for no virtual network.')
+param subnetId string
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -132,6 +135,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
     httpsOnly: true
     clientAffinityEnabled: false
     publicNetworkAccess: 'Enabled'
+    // Outbound traffic (storage, Key Vault, Entra ID, Graph) leaves through this subnet when it is set.
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'

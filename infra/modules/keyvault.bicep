@@ -18,6 +18,12 @@ param tags object
 @maxValue(90)
 param softDeleteRetentionInDays int
 
+@description('Resource id of the only subnet allowed to reach the vault; empty leaves it reachable from any network (access still needs RBAC).')
+param allowedSubnetId string
+
+@description('Public IP addresses or CIDR ranges also allowed when allowedSubnetId is set (the post-provision step runs from one).')
+param allowedIpAddresses string[]
+
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
@@ -35,11 +41,24 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     enabledForDeployment: false
     enabledForDiskEncryption: false
     enabledForTemplateDeployment: false
+    // As for storage: the firewall (service endpoint + IP rules) acts on the public endpoint.
     publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
+    networkAcls: empty(allowedSubnetId)
+      ? {
+          defaultAction: 'Allow'
+          bypass: 'AzureServices'
+        }
+      : {
+          defaultAction: 'Deny'
+          bypass: 'AzureServices'
+          virtualNetworkRules: [
+            {
+              id: allowedSubnetId
+              ignoreMissingVnetServiceEndpoint: false
+            }
+          ]
+          ipRules: map(allowedIpAddresses, ip => { value: ip })
+        }
   }
 }
 

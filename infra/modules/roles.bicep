@@ -9,6 +9,12 @@ param identityName string
 @description('Storage account holding the host state, the deployment package and the token tables.')
 param storageAccountName string
 
+@description('Blob container of the deployment package (Storage Blob Data Owner is scoped to it alone).')
+param deploymentContainerName string
+
+@description('Blob containers of the Functions host (Storage Blob Data Contributor is scoped to each).')
+param hostContainerNames string[]
+
 @description('Key Vault holding the password and the encryption key.')
 param keyVaultName string
 
@@ -32,6 +38,20 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' 
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
+
+  resource blobService 'blobServices' existing = {
+    name: 'default'
+
+    resource deploymentContainer 'containers' existing = {
+      name: deploymentContainerName
+    }
+
+    resource hostContainers 'containers' existing = [
+      for container in hostContainerNames: {
+        name: container
+      }
+    ]
+  }
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
@@ -59,10 +79,11 @@ resource tableDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
   }
 }
 
-// Storage Blob Data Owner: the deployment package container and the host's blob leases (timer singletons).
+// Storage Blob Data Owner on the deployment package container only (not the account): the Flex Consumption
+// host reads its package from it with this identity.
 resource blobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, identity.id, 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b')
-  scope: storage
+  name: guid(storage::blobService::deploymentContainer.id, identity.id, 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b')
+  scope: storage::blobService::deploymentContainer
   properties: {
     roleDefinitionId: subscriptionResourceId(
       'Microsoft.Authorization/roleDefinitions',
@@ -72,6 +93,24 @@ resource blobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalType: 'ServicePrincipal'
   }
 }
+
+// Storage Blob Data Contributor on each host container (azure-webjobs-hosts: blob leases for the timer
+// singletons and the timer schedule status; azure-webjobs-secrets: host keys). Contributor, not Owner: the
+// host reads and writes blobs and nothing more.
+resource blobDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (container, i) in hostContainerNames: {
+    name: guid(storage::blobService::hostContainers[i].id, identity.id, 'ba92f5b4-2d11-453d-a403-e96b0029c9fe')
+    scope: storage::blobService::hostContainers[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId(
+        'Microsoft.Authorization/roleDefinitions',
+        'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+      )
+      principalId: identity.properties.principalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
 
 // Storage Queue Data Contributor: the Functions host's internal queues.
 resource queueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -115,8 +154,10 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// Key Vault Secrets Officer for the deploying principal, so the post-provision hook can store the password
-// and the encryption key. Skipped when deployerPrincipalId is empty (an administrator stores them instead).
+// Key Vault Secrets Officer for the deploying principal, on this vault only, so the post-provision hook can
+// store the password and the encryption key (it lists and sets secrets; it never reads a value). Skipped
+// when deployerPrincipalId is empty (an administrator stores them instead). The secrets do not exist before
+// the hook runs, so the role cannot be scoped to them.
 resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
   name: guid(vault.id, deployerPrincipalId, 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
   scope: vault

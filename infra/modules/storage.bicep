@@ -18,6 +18,15 @@ param deploymentContainerName string
 @description('Name of the token table; the audit table is this name followed by "Audit".')
 param tokenTableName string
 
+@description('Blob containers the Functions host uses (locks, timer status, host keys), created here so that its role can be scoped to them.')
+param hostContainerNames string[]
+
+@description('Resource id of the only subnet allowed to reach the account; empty leaves the account reachable from any network (access still needs RBAC).')
+param allowedSubnetId string
+
+@description('Public IP addresses or CIDR ranges also allowed when allowedSubnetId is set (for example an operator workstation).')
+param allowedIpAddresses string[]
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
@@ -34,13 +43,26 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
+    // Service endpoints and IP rules act on the public endpoint, so it stays enabled; with a subnet the
+    // firewall denies every other network. Without one the account is reachable from any network, and
+    // access is still only granted through RBAC.
     publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      // The Flex Consumption app is not integrated into a virtual network here, so the account stays
-      // reachable from Azure; access is still only granted through RBAC.
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
+    networkAcls: empty(allowedSubnetId)
+      ? {
+          defaultAction: 'Allow'
+          bypass: 'AzureServices'
+        }
+      : {
+          defaultAction: 'Deny'
+          bypass: 'AzureServices'
+          virtualNetworkRules: [
+            {
+              id: allowedSubnetId
+              action: 'Allow'
+            }
+          ]
+          ipRules: map(allowedIpAddresses, ip => { value: ip, action: 'Allow' })
+        }
     encryption: {
       keySource: 'Microsoft.Storage'
       services: {
@@ -66,6 +88,15 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
         publicAccess: 'None'
       }
     }
+
+    resource hostContainers 'containers' = [
+      for container in hostContainerNames: {
+        name: container
+        properties: {
+          publicAccess: 'None'
+        }
+      }
+    ]
   }
 
   resource tableService 'tableServices' = {

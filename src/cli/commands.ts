@@ -56,15 +56,26 @@ export function registerServiceCommands(program: Command, deps: CliDeps, done: D
       .addOption(tokenTypeOption('ropc'))
       .option(
         '--force',
-        'skip the cache and stored token and go to the identity provider; also lifts a credential block',
+        'skip the cache and stored token and go to the identity provider (never sends a blocked password)',
+      )
+      .option(
+        '--retry-blocked-password',
+        'send a password Entra ID rejected once more (audited; never after 3 rejections of the same password)',
       )
       .addHelpText('after', '\nExample:\n  graph-tokens acquire --force --json'),
-  ).action(async (options: TypeOptions & { force?: boolean }) => {
+  ).action(async (options: TypeOptions & { force?: boolean; retryBlockedPassword?: boolean }) => {
     done(
       await runServiceCommand(deps, options, {
         progress: 'Acquiring token',
         run: (service, ctx) =>
-          service.acquireToken({ tokenType: options.tokenType, forceRefresh: options.force === true }, ctx),
+          service.acquireToken(
+            {
+              tokenType: options.tokenType,
+              forceRefresh: options.force === true,
+              retryBlockedPassword: options.retryBlockedPassword === true,
+            },
+            ctx,
+          ),
         render: renderAcquire,
       }),
     );

@@ -46,7 +46,10 @@ export function renderStatus(status: StatusReport, now: number): string {
   }
   if (status.blocked) {
     const b = status.blocked;
-    pairs.push(['Blocked', `${b.code} since ${b.blocked_at} (${b.token_type})\nhint: ${b.hint}`]);
+    pairs.push([
+      'Blocked',
+      `${b.code} since ${b.blocked_at} (${b.token_type})\n${b.description}\nhint: ${b.hint}`,
+    ]);
   }
   const out = [fields(pairs)];
   if (status.recent_audit.length > 0) out.push('', 'Recent audit', renderAudit(status.recent_audit, now));

@@ -63,7 +63,15 @@ export const acquireTokenBodySchema = z.strictObject({
   force_refresh: z
     .boolean()
     .optional()
-    .describe('Skip the memory cache and storage; ask the identity provider.'),
+    .describe(
+      'Skip the memory cache and storage; ask the identity provider. Never sends a blocked password.',
+    ),
+  retry_blocked_password: z
+    .boolean()
+    .optional()
+    .describe(
+      'Explicit override: send a password Entra ID rejected once more (once per call, audited; never after 3 rejections).',
+    ),
 });
 
 export const refreshTokensBodySchema = z.strictObject({
@@ -195,7 +203,15 @@ export const statusReportSchema = z.strictObject({
   }),
   current: z.strictObject({ ...tokenRecordShape, expires_in_seconds: z.number() }).nullable(),
   blocked: z
-    .strictObject({ token_type: tokenTypeSchema, code: z.string(), hint: z.string(), blocked_at: isoTime })
+    .strictObject({
+      token_type: tokenTypeSchema,
+      code: z.string(),
+      hint: z.string(),
+      blocked_at: isoTime,
+      credential: z.string(),
+      rejections: z.number().int(),
+      description: z.string(),
+    })
     .nullable(),
   recent_audit: z.array(
     z.strictObject({

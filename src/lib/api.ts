@@ -30,7 +30,7 @@ export interface TokenServiceApi {
   /** The access token itself: for in-process callers only, never for a response. */
   getAccessToken(tokenType?: TokenType, forceRefresh?: boolean): Promise<string>;
   acquireToken(
-    options: { tokenType?: TokenType; forceRefresh?: boolean },
+    options: { tokenType?: TokenType; forceRefresh?: boolean; retryBlockedPassword?: boolean },
     ctx?: OperationContext,
   ): Promise<AcquireResult>;
   refreshTokens(

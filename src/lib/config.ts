@@ -97,6 +97,12 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
   s('SECRET_CACHE_SECONDS', 'optional', 'Key Vault secrets are cached this long (at most 300)', {
     default: '300',
   }),
+  s(
+    'CREDENTIAL_UNCERTAIN_RETRY_SECONDS',
+    'optional',
+    'After a password grant that got no answer, the password is not sent again for this long (at least 30)',
+    { default: '300' },
+  ),
 ]);
 
 function s(
@@ -127,6 +133,7 @@ export interface LifecycleSettings {
   usageFlushSeconds: number;
   leaseSeconds: number;
   secretCacheSeconds: number;
+  uncertainRetrySeconds: number;
 }
 
 /** Local-development secrets. Kept off the enumerable surface so the config can be logged safely. */
@@ -179,7 +186,9 @@ export function loadConfig(env: Environment = process.env): Config {
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const def = (name: string): string => SETTINGS.find((x) => x.name === name)?.default ?? '';
-  const inAzure = get('WEBSITE_SITE_NAME') !== undefined && get('GRAPH_TOKEN_MANAGER_LOCAL') === undefined;
+  // "In Azure" is the Functions host's own variable; there is deliberately no switch that turns the Azure
+  // checks off (docs/architecture.md, "Security").
+  const inAzure = get('WEBSITE_SITE_NAME') !== undefined;
 
   const required = (name: string): string => {
     const v = get(name);
@@ -272,6 +281,7 @@ export function loadConfig(env: Environment = process.env): Config {
     usageFlushSeconds: int('TOKEN_USAGE_FLUSH_SECONDS', 1, 300),
     leaseSeconds: int('TOKEN_LEASE_SECONDS', 5, 600),
     secretCacheSeconds: int('SECRET_CACHE_SECONDS', 0, 300),
+    uncertainRetrySeconds: int('CREDENTIAL_UNCERTAIN_RETRY_SECONDS', 30, 86_400),
   });
 
   const schedule = (name: string): string => {
@@ -279,6 +289,18 @@ export function loadConfig(env: Environment = process.env): Config {
     if (v.split(/\s+/).length !== 6) problems.push(`${name} must be an NCRONTAB expression with 6 fields`);
     return v;
   };
+
+  if (inAzure) {
+    problems.push(
+      ...azureEndpointProblems({
+        authorityHost,
+        graphBaseUrl,
+        keyVaultUrl,
+        tableEndpoint:
+          storage.kind === 'endpoint' ? storage.endpoint : tableEndpointOf(storage.connectionString),
+      }),
+    );
+  }
 
   const schedules = Object.freeze({
     refresh: schedule('REFRESH_SCHEDULE'),
@@ -330,6 +352,82 @@ export function loadConfig(env: Environment = process.env): Config {
     enumerable: false,
   });
   return Object.freeze(config) as Config;
+}
+
+/**
+ * The hosts of the known Azure clouds (public, US Government, China) for each outbound endpoint. In Azure
+ * nothing else is accepted — in particular no loopback or private host a setting could point the
+ * service at to collect the password or tokens.
+ */
+export const AZURE_CLOUD_HOSTS = Object.freeze({
+  GRAPH_AUTHORITY_HOST: [
+    'login.microsoftonline.com',
+    'login.microsoftonline.us',
+    'login.partner.microsoftonline.cn',
+    'login.chinacloudapi.cn',
+  ],
+  GRAPH_API_BASE_URL: [
+    'graph.microsoft.com',
+    'graph.microsoft.us',
+    'dod-graph.microsoft.us',
+    'microsoftgraph.chinacloudapi.cn',
+  ],
+  KEY_VAULT_URL: ['.vault.azure.net', '.vault.usgovcloudapi.net', '.vault.azure.cn'],
+  TOKEN_TABLE_ENDPOINT: [
+    '.table.core.windows.net',
+    '.table.core.usgovcloudapi.net',
+    '.table.core.chinacloudapi.cn',
+  ],
+} as const);
+
+function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  return allowed.some((a) => (a.startsWith('.') ? h.endsWith(a) && h.length > a.length : h === a));
+}
+
+/** The table endpoint a connection string names (explicitly, or from its account and suffix). */
+export function tableEndpointOf(connectionString: string): string | undefined {
+  if (/^UseDevelopmentStorage=true;?$/i.test(connectionString.trim())) return 'http://127.0.0.1:10002';
+  const part = (name: string): string | undefined =>
+    new RegExp(`(?:^|;)\\s*${name}=([^;]+)`, 'i').exec(connectionString)?.[1]?.trim();
+  const explicit = part('TableEndpoint');
+  if (explicit) return explicit;
+  const account = part('AccountName');
+  if (!account) return undefined;
+  return `https://${account}.table.${part('EndpointSuffix') ?? 'core.windows.net'}`;
+}
+
+/** Problems of outbound endpoints in Azure: https, a known Azure cloud host, never loopback. */
+export function azureEndpointProblems(endpoints: {
+  authorityHost: string;
+  graphBaseUrl: string;
+  keyVaultUrl: string | undefined;
+  tableEndpoint: string | undefined;
+}): string[] {
+  const problems: string[] = [];
+  const check = (name: keyof typeof AZURE_CLOUD_HOSTS, value: string | undefined): void => {
+    if (value === undefined) return;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return; // reported as "not a valid URL" already
+    }
+    if (
+      url.protocol !== 'https:' ||
+      isLoopback(url.hostname) ||
+      !hostAllowed(url.hostname, AZURE_CLOUD_HOSTS[name])
+    ) {
+      problems.push(
+        `${name} must be an https endpoint of a known Azure cloud in Azure (${AZURE_CLOUD_HOSTS[name].join(', ')})`,
+      );
+    }
+  };
+  check('GRAPH_AUTHORITY_HOST', endpoints.authorityHost);
+  check('GRAPH_API_BASE_URL', endpoints.graphBaseUrl);
+  check('KEY_VAULT_URL', endpoints.keyVaultUrl);
+  check('TOKEN_TABLE_ENDPOINT', endpoints.tableEndpoint);
+  return problems;
 }
 
 export function isLoopback(hostname: string): boolean {

@@ -12,6 +12,11 @@ export type ErrorCategory =
   | 'configuration'
   /** The caller asked for something that cannot be done (unknown id, bad input). */
   | 'request'
+  /**
+   * A password grant that may have been judged but got no answer (reset, timeout): never resent within
+   * the call, and not sent again for CREDENTIAL_UNCERTAIN_RETRY_SECONDS (docs/architecture.md, "Lockout").
+   */
+  | 'uncertain'
   /** Anything else. */
   | 'internal';
 
@@ -119,7 +124,13 @@ export const ERRORS = Object.freeze({
     'CREDENTIALS_BLOCKED',
     'credential',
     409,
-    'The identity provider rejected these credentials earlier; to protect the account from lockout the password is not sent again. Fix the cause shown in last_error, then change the password secret or acquire with force.',
+    'Entra ID rejected this credential (tenant, client id, username, scopes and password version) earlier; to protect the account from lockout it is not sent again. Fix the cause shown in the block, then store a corrected password as a new secret version (or change GRAPH_USERNAME, the scopes or the app registration): any change unblocks. An administrator may try the same password once more with retry_blocked_password, at most until it was rejected 3 times.',
+  ),
+  CREDENTIALS_REJECTED: info(
+    'CREDENTIALS_REJECTED',
+    'credential',
+    502,
+    'Entra ID (or a proxy or federated identity provider in front of it) refused the password grant with an answer this service does not know; the credential is blocked so it is not sent again. Look the upstream code up at https://login.microsoftonline.com/error, fix the cause, then store a corrected password as a new secret version.',
   ),
   REFRESH_IN_PROGRESS: info(
     'REFRESH_IN_PROGRESS',
@@ -132,6 +143,12 @@ export const ERRORS = Object.freeze({
     'transient',
     503,
     'Entra ID could not be reached or answered with a server error. It is retried automatically; check GRAPH_AUTHORITY_HOST and outbound network access if it persists.',
+  ),
+  PASSWORD_GRANT_UNCERTAIN: info(
+    'IDENTITY_PROVIDER_UNAVAILABLE',
+    'uncertain',
+    503,
+    'A password grant was sent but no answer came back (connection reset or timeout), so Entra ID may have judged it. To protect the account it is not sent again until CREDENTIAL_UNCERTAIN_RETRY_SECONDS have passed; three such attempts in a row block the credential. Check the network path to GRAPH_AUTHORITY_HOST.',
   ),
   IDENTITY_PROVIDER_THROTTLED: info(
     'IDENTITY_PROVIDER_THROTTLED',
@@ -235,19 +252,73 @@ export const AADSTS_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze(
     'MFA_REQUIRED',
     'credential',
     502,
-    'Conditional Access requires MFA for the service account; ROPC cannot do MFA. Exclude the account from the MFA policy (named locations, or a policy for service accounts), or move to the device_code token type.',
+    'Conditional Access requires MFA for the service account; ROPC cannot do MFA. Exclude the account from the MFA policy (named locations, or a policy for service accounts), or switch to the delegated token type (GRAPH_TOKEN_TYPE=delegated, then graph-tokens sign-in), where an administrator signs the account in once with MFA.',
   ),
   '50079': info(
     'MFA_REGISTRATION_REQUIRED',
     'credential',
     502,
-    'The service account must register for MFA, which ROPC cannot do. Exclude it from the MFA registration policy or move to the device_code token type.',
+    'The service account must register for MFA, which ROPC cannot do. Exclude it from the MFA registration policy or switch to the delegated token type (GRAPH_TOKEN_TYPE=delegated, then graph-tokens sign-in), where an administrator signs the account in once with MFA.',
   ),
   '50158': info(
     'CONDITIONAL_ACCESS_CHALLENGE',
     'credential',
     502,
     'A Conditional Access policy requires an interactive challenge. Exclude the service account from that policy.',
+  ),
+  '50064': info(
+    'CREDENTIAL_VALIDATION_FAILED',
+    'credential',
+    502,
+    "Entra ID could not validate the service account's username or password. Check GRAPH_USERNAME and store the correct password as a new secret version.",
+  ),
+  '50056': info(
+    'PASSWORD_NOT_SET',
+    'credential',
+    502,
+    'Entra ID holds no password for the service account (a federated account, or a password never set in the cloud). Set a cloud password, or check password hash sync / pass-through authentication on-premises.',
+  ),
+  '50144': info(
+    'ON_PREMISES_PASSWORD_EXPIRED',
+    'credential',
+    502,
+    "The service account's on-premises Active Directory password has expired (pass-through or federated sign-in). Reset it on-premises, let it sync, then store the new password as a new secret version.",
+  ),
+  '53003': info(
+    'BLOCKED_BY_CONDITIONAL_ACCESS',
+    'credential',
+    502,
+    'A Conditional Access policy blocks this sign-in. Check the sign-in log for the policy and exclude the service account or this app, or switch to the delegated token type.',
+  ),
+  '50072': info(
+    'MFA_ENROLLMENT_REQUIRED',
+    'credential',
+    502,
+    'The service account must enrol for MFA, which ROPC cannot do. Exclude it from the registration policy or switch to the delegated token type (graph-tokens sign-in).',
+  ),
+  '50074': info(
+    'STRONG_AUTH_REQUIRED',
+    'credential',
+    502,
+    'Strong authentication (MFA) is required for the service account; ROPC cannot satisfy it. Exclude the account from the policy or switch to the delegated token type (graph-tokens sign-in).',
+  ),
+  '50105': info(
+    'USER_NOT_ASSIGNED',
+    'credential',
+    502,
+    'The app registration requires user assignment and the service account is not assigned. Assign it under Enterprise applications → Users and groups.',
+  ),
+  '50135': info(
+    'PASSWORD_CHANGE_REQUIRED_RISK',
+    'credential',
+    502,
+    "Entra ID requires a password change because of account risk (Identity Protection). Review the risk, reset the service account's password, and store it as a new secret version.",
+  ),
+  '50142': info(
+    'PASSWORD_CHANGE_REQUIRED',
+    'credential',
+    502,
+    'A Conditional Access policy requires a password change for the service account. Reset the password and store it as a new secret version.',
   ),
   '65001': info(
     'CONSENT_REQUIRED',
@@ -336,13 +407,16 @@ export const GRAPH_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze({
   ),
 });
 
-/** Maps an AADSTS code (digits only) to the service's error. Unknown codes are not credential errors. */
+/**
+ * Maps an AADSTS code (digits only) to the service's error. The table decides the code and hint only:
+ * an unknown code is still a rejection (`CREDENTIALS_REJECTED`), never something to retry.
+ */
 export function aadstsError(code: string, description: string, cause?: unknown): GraphTokenError {
   const known = AADSTS_ERRORS[code];
   const safe = sanitize(description);
   if (known)
     return new GraphTokenError(known, `AADSTS${code}: ${safe}`, { upstreamCode: `AADSTS${code}`, cause });
-  return new GraphTokenError(ERRORS.IDENTITY_PROVIDER_ERROR, `AADSTS${code}: ${safe}`, {
+  return new GraphTokenError(ERRORS.CREDENTIALS_REJECTED, `AADSTS${code}: ${safe}`, {
     upstreamCode: `AADSTS${code}`,
     cause,
   });

@@ -96,7 +96,14 @@ export interface CredentialBlock {
   token_type: TokenType;
   code: string;
   hint: string;
+  /** The latest rejection. */
   blocked_at: string;
+  /** The credential in words, e.g. "password version 1a2b3c4d for svc@contoso.com" (never its fingerprint). */
+  credential: string;
+  /** How often Entra ID rejected this credential (3 = never sent again). */
+  rejections: number;
+  /** One sentence for operators: the credential, the count, and what may still send it. */
+  description: string;
 }
 
 export interface StatusReport {

@@ -310,13 +310,24 @@ describe('token lifecycle', () => {
       expect(run.stderr).toMatch(/^correlation id: [\w-]+$/m);
       expectClean(run);
 
+      // Forcing never resends a rejected password: the credential is blocked now.
       const asJson = await cli(['acquire', '--force', '--json']);
       expect(asJson.code).toBe(1);
       const problem = problemSchema.parse(json(asJson));
-      expect(problem.code).toBe('INVALID_CREDENTIALS');
+      expect(problem.code).toBe('CREDENTIALS_BLOCKED');
+      expect(sandbox.idp.counts.password).toBeGreaterThanOrEqual(1);
+      const passwordGrants = sandbox.idp.counts.password;
+      const status = statusReportSchema.parse(json(await cli(['status', '--json'])));
+      expect(status.blocked?.description).toMatch(/rejected 1 time/);
+      expect(sandbox.idp.counts.password).toBe(passwordGrants);
     } finally {
       sandbox.idp.clearFaults();
     }
+    // The explicit override sends it once more; it is accepted now, which lifts the block.
+    const retried = await cli(['acquire', '--retry-blocked-password', '--json']);
+    expect(retried.code).toBe(0);
+    expect(acquireResultSchema.parse(json(retried)).token.source).toBe('ropc');
+    expect(statusReportSchema.parse(json(await cli(['status', '--json']))).blocked).toBeNull();
   });
 
   test('deactivate takes a token out of service; an unknown id fails with exit 1', async () => {

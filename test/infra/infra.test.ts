@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SETTINGS } from '../../src/lib/config';
+import { evaluate } from './armExpression';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -34,6 +35,18 @@ const ROLES = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
 } as const;
 const KEY_VAULT_SECRETS_OFFICER = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7';
+const STORAGE_BLOB_DATA_CONTRIBUTOR = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
+/** Owner, Contributor, User Access Administrator, RBAC Administrator, Storage Account Contributor, Key Vault Administrator. */
+const BROAD_ROLES = [
+  '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+  '17d1049b-9a84-46fb-8f53-869881c3d3ab',
+  '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+];
+const HOST_CONTAINERS = ['azure-webjobs-hosts', 'azure-webjobs-secrets'];
+const PROTECTED_SECRETS = ['graph-password', 'token-encryption-key'];
 
 /** Settings the platform needs that are not §3 settings of the code. */
 const PLATFORM_SETTINGS = [
@@ -233,8 +246,16 @@ describe('Key Vault, Application Insights', () => {
 describe('role assignments', () => {
   const assignments = (): Resource[] => ofType(main().resources, 'Microsoft.Authorization/roleAssignments');
   const roleOf = (r: Resource): string => String(at(r.body, 'properties.roleDefinitionId'));
-  const toIdentity = (r: Resource): boolean =>
-    String(at(r.body, 'properties.principalId')).includes('Microsoft.ManagedIdentity/userAssignedIdentities');
+  /** The principal is the managed identity: by resource id, or by symbolic name in a 2.0 template. */
+  const toIdentity = (r: Resource): boolean => {
+    const principal = String(at(r.body, 'properties.principalId'));
+    const symbol = /^\[reference\('([^']+)'\)\.principalId\]$/.exec(principal)?.[1];
+    const type = symbol === undefined ? undefined : at(r.template, `resources.${symbol}.type`);
+    return (
+      principal.includes('Microsoft.ManagedIdentity/userAssignedIdentities') ||
+      type === 'Microsoft.ManagedIdentity/userAssignedIdentities'
+    );
+  };
 
   it('live in one module', () => {
     expect(new Set(assignments().map((r) => r.deployment)).size).toBe(1);
@@ -246,7 +267,11 @@ describe('role assignments', () => {
       ROLES.storageTableDataContributor,
       'Microsoft.Storage/storageAccounts',
     ],
-    ['Storage Blob Data Owner', ROLES.storageBlobDataOwner, 'Microsoft.Storage/storageAccounts'],
+    [
+      'Storage Blob Data Owner',
+      ROLES.storageBlobDataOwner,
+      'Microsoft.Storage/storageAccounts/blobServices/containers',
+    ],
     [
       'Storage Queue Data Contributor',
       ROLES.storageQueueDataContributor,
@@ -264,15 +289,476 @@ describe('role assignments', () => {
     expect(String(at(assignment.body, 'scope'))).toContain(`'${scopeType}'`);
   });
 
+  it('grant Blob Data Owner on the deployment container only, the one the app is deployed from', () => {
+    const [owner] = assignments().filter((r) => roleOf(r).includes(ROLES.storageBlobDataOwner));
+    const scope = String(at(owner.body, 'scope'));
+    expect(scope).toContain("parameters('deploymentContainerName')");
+    expect(scope).not.toMatch(/^\[resourceId\('Microsoft\.Storage\/storageAccounts', [^,]+\)\]$/);
+    // The container is the storage module's deployment container, and the app's deployment storage.
+    const { resources } = main();
+    const rolesModule = resources.find(
+      (r) => r.type === 'Microsoft.Resources/deployments' && r.name === 'roles',
+    );
+    const storageModule = resources.find(
+      (r) => r.type === 'Microsoft.Resources/deployments' && r.name === 'storage',
+    );
+    const passed = (m: Resource | undefined) =>
+      at(m?.body, 'properties.parameters.deploymentContainerName.value');
+    expect(passed(rolesModule)).toBe("[variables('deploymentContainerName')]");
+    expect(passed(storageModule)).toBe(passed(rolesModule));
+    expect(
+      String(at(storageModule?.body, 'properties.template.outputs.deploymentContainerUrl.value')),
+    ).toContain("parameters('deploymentContainerName')");
+  });
+
+  it("grant Blob Data Contributor on the host's own containers, which the storage module creates", () => {
+    const { resources } = main();
+    const contributor = assignments().filter((r) => roleOf(r).includes(STORAGE_BLOB_DATA_CONTRIBUTOR));
+    expect(contributor).toHaveLength(1); // one copy loop
+    const [loop] = contributor;
+    expect(toIdentity(loop)).toBe(true);
+    expect(String(at(loop.body, 'copy.count'))).toBe("[length(parameters('hostContainerNames'))]");
+    expect(String(at(loop.body, 'scope'))).toMatch(
+      /^\[resourceId\('Microsoft\.Storage\/storageAccounts\/blobServices\/containers', .*parameters\('hostContainerNames'\)\[copyIndex\(\)\]\)\]$/,
+    );
+    const inner = resources.find(
+      (r) => r.type === 'Microsoft.Resources/deployments' && r.deployment === undefined,
+    );
+    const variables = at(inner?.body, 'properties.template.variables') as JsonObject;
+    expect(evaluate(variables.hostContainerNames, { parameters: {}, variables })).toEqual(HOST_CONTAINERS);
+    for (const name of ['roles', 'storage']) {
+      const module = resources.find((r) => r.type === 'Microsoft.Resources/deployments' && r.name === name);
+      expect([name, at(module?.body, 'properties.parameters.hostContainerNames.value')]).toEqual([
+        name,
+        "[variables('hostContainerNames')]",
+      ]);
+    }
+    const created = ofType(resources, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    expect(created.map((c) => at(c.body, 'copy.count')).filter(Boolean)).toEqual([
+      "[length(parameters('hostContainerNames'))]",
+    ]);
+  });
+
+  it('grant no broad role, and nothing at resource-group or subscription scope', () => {
+    for (const r of assignments()) {
+      expect(BROAD_ROLES.some((id) => roleOf(r).includes(id))).toBe(false);
+      expect(String(at(r.body, 'scope'))).toMatch(/^\[resourceId\('Microsoft\.[A-Za-z]+\/[A-Za-z]+/);
+    }
+    // Only the table and queue roles remain account-wide (the host's queues and the two tables).
+    const accountWide = assignments().filter((r) =>
+      /^\[resourceId\('Microsoft\.Storage\/storageAccounts', [^,]+\)\]$/.test(String(at(r.body, 'scope'))),
+    );
+    const ids = accountWide.map((r) => Object.values(ROLES).find((id) => roleOf(r).includes(id)));
+    expect(ids.sort()).toEqual([ROLES.storageTableDataContributor, ROLES.storageQueueDataContributor].sort());
+  });
+
   it('grant the identity nothing else, and the deployer only Key Vault Secrets Officer, optionally', () => {
-    const allowed = Object.values(ROLES) as string[];
+    const allowed = [...(Object.values(ROLES) as string[]), STORAGE_BLOB_DATA_CONTRIBUTOR];
     for (const r of assignments().filter(toIdentity)) {
       expect(allowed.some((id) => roleOf(r).includes(id))).toBe(true);
     }
     const others = assignments().filter((r) => !toIdentity(r));
     expect(others).toHaveLength(1);
     expect(roleOf(others[0])).toContain(KEY_VAULT_SECRETS_OFFICER);
-    expect(String(at(others[0].body, 'condition'))).toContain('empty(');
+    expect(String(at(others[0].body, 'condition'))).toBe("[not(empty(parameters('deployerPrincipalId')))]");
+    expect(String(at(others[0].body, 'scope'))).toMatch(
+      /^\[resourceId\('Microsoft\.KeyVault\/vaults', [^,]+\)\]$/,
+    );
+    // main.bicep passes the deployer through and defaults it to nobody.
+    expect(at(compiled(), 'parameters.deployerPrincipalId.defaultValue')).toBe('');
+  });
+});
+
+/** The template of a module deployment (by deployment name) and the parameters resources.bicep passes it. */
+function moduleOf(name: string): { template: JsonObject; passed: JsonObject } {
+  const module = main().resources.find(
+    (r) => r.type === 'Microsoft.Resources/deployments' && r.name === name,
+  );
+  const template = at(module?.body, 'properties.template');
+  const passed = at(module?.body, 'properties.parameters');
+  if (!isObject(template) || !isObject(passed)) throw new Error(`no module deployment '${name}'`);
+  return { template, passed };
+}
+
+/** The variables of resources.bicep (the inner template), evaluated with the given parameter values. */
+function innerVariables(): JsonObject {
+  const inner = main().resources.find(
+    (r) => r.type === 'Microsoft.Resources/deployments' && r.deployment === undefined,
+  );
+  const variables = at(inner?.body, 'properties.template.variables');
+  if (!isObject(variables)) throw new Error('resources.bicep has no variables');
+  return variables;
+}
+
+function innerValue(expression: Json, parameters: Record<string, unknown>): unknown {
+  return evaluate(expression, { parameters, variables: innerVariables() });
+}
+
+describe('alert rules', () => {
+  const APP_PRINCIPAL = '0a0a0a0a-1111-2222-3333-444444444444';
+  const moduleParameters = () => ({
+    location: 'westeurope',
+    tags: {},
+    actionGroupName: 'ag-test',
+    namePrefix: 'alert-test',
+    logAnalyticsName: 'log-test',
+    alertEmail: 'ops@contoso.example',
+    alertWebhookUrl: '',
+    keyVaultName: 'kv-test',
+    protectedSecretNames: innerValue(`[variables('protectedSecretNames')]`, {}),
+    appPrincipalId: APP_PRINCIPAL,
+  });
+
+  interface Rule {
+    name: string;
+    properties: JsonObject;
+    query: string;
+    criterion: JsonObject;
+  }
+
+  /** Every scheduledQueryRule of the alerts module, its copy loop expanded and its expressions evaluated. */
+  function rules(parameters: Record<string, unknown> = moduleParameters()): Rule[] {
+    const { template } = moduleOf('alerts');
+    const variables = at(template, 'variables') as JsonObject;
+    const declared = collect(template, 'alerts').filter(
+      (r) => r.type === 'Microsoft.Insights/scheduledQueryRules',
+    );
+    const out: Rule[] = [];
+    for (const rule of declared) {
+      const count = evaluate(at(rule.body, 'copy.count') ?? 1, { parameters, variables }) as number;
+      for (let i = 0; i < count; i += 1) {
+        const context = { parameters, variables, copyIndex: i };
+        const properties = evaluate(at(rule.body, 'properties') ?? null, context) as JsonObject;
+        const [criterion] = asArray(at(properties, 'criteria.allOf')) as JsonObject[];
+        out.push({
+          name: String(evaluate(rule.body.name, context)),
+          properties,
+          query: String(criterion.query),
+          criterion,
+        });
+      }
+    }
+    return out;
+  }
+
+  const byKey = (key: string): Rule => {
+    const found = rules().filter((r) => r.name === `alert-test-${key}`);
+    expect(found.map((r) => r.name)).toEqual([`alert-test-${key}`]);
+    return found[0];
+  };
+
+  it('are five log search rules on the workspace, each notifying the action group', () => {
+    const all = rules();
+    expect(all.map((r) => r.name).sort()).toEqual(
+      ['credential-block', 'foreign-secret-read', 'refresh-failures', 'server-errors', 'token-expiry']
+        .map((k) => `alert-test-${k}`)
+        .sort(),
+    );
+    const workspace =
+      '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log-test';
+    const group = '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Insights/actionGroups/ag-test';
+    for (const rule of all) {
+      expect([rule.name, at(rule.properties, 'scopes')]).toEqual([rule.name, [workspace]]);
+      expect([rule.name, at(rule.properties, 'actions.actionGroups')]).toEqual([rule.name, [group]]);
+      expect([rule.name, at(rule.properties, 'enabled')]).toEqual([rule.name, true]);
+      expect([rule.name, at(rule.properties, 'autoMitigate')]).toEqual([rule.name, true]);
+      expect([rule.name, at(rule.criterion, 'failingPeriods')]).toEqual([
+        rule.name,
+        { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+      ]);
+    }
+    // The rules use the GA API version the repository's Bicep knows.
+    const { template } = moduleOf('alerts');
+    const types = collect(template, 'alerts').filter(
+      (r) => r.type === 'Microsoft.Insights/scheduledQueryRules',
+    );
+    expect(types.map((r) => r.body.apiVersion)).toEqual(['2023-12-01']);
+  });
+
+  it('token expiry: seconds_until_expiry below 600 per token type, or absent', () => {
+    const rule = byKey('token-expiry');
+    expect(rule.query).toMatch(/^let thresholdSeconds = 600;$/m);
+    expect(rule.query).toContain('AppMetrics');
+    expect(rule.query).toContain("where Name == 'graph_token.seconds_until_expiry'");
+    expect(rule.query).toContain('tostring(Properties.token_type)');
+    expect(rule.query).toContain('SecondsUntilExpiry < thresholdSeconds');
+    // Absent: a type seen in the last day without a recent point, or no point at all.
+    expect(rule.query).toContain('join kind=leftouter latest on TokenType');
+    expect(rule.query).toContain('isnull(SecondsUntilExpiry)');
+    expect(rule.query).toContain('toscalar(points | count) == 0');
+    expect(rule.criterion).toMatchObject({ timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 });
+    expect(at(rule.criterion, 'dimensions')).toEqual([
+      { name: 'TokenType', operator: 'Include', values: ['*'] },
+    ]);
+    expect(rule.properties).toMatchObject({
+      evaluationFrequency: 'PT5M',
+      windowSize: 'PT15M',
+      overrideQueryTimeRange: 'P1D',
+      severity: 1,
+    });
+  });
+
+  it('refresh failures: 3 or more token_refresh_failed log events in 15 minutes', () => {
+    const rule = byKey('refresh-failures');
+    expect(rule.query).toMatch(/^AppTraces$/m);
+    expect(rule.query).toContain(`Message contains '"event":"token_refresh_failed"'`);
+    expect(rule.query).toContain('Failures = sum(ItemCount)');
+    expect(rule.criterion).toMatchObject({
+      metricMeasureColumn: 'Failures',
+      timeAggregation: 'Total',
+      operator: 'GreaterThanOrEqual',
+      threshold: 3,
+    });
+    expect(rule.properties).toMatchObject({ evaluationFrequency: 'PT5M', windowSize: 'PT15M' });
+    expect(at(rule.properties, 'overrideQueryTimeRange')).toBeNull();
+  });
+
+  it('credential block: any credentials_blocked or sign_in_required event in 5 minutes', () => {
+    const rule = byKey('credential-block');
+    expect(rule.query).toMatch(/^AppTraces$/m);
+    expect(rule.query).toContain(`Message contains '"event":"credentials_blocked"'`);
+    expect(rule.query).toContain(`Message contains '"event":"sign_in_required"'`);
+    expect(rule.criterion).toMatchObject({
+      metricMeasureColumn: 'Events',
+      timeAggregation: 'Total',
+      operator: 'GreaterThan',
+      threshold: 0,
+    });
+    expect(at(rule.criterion, 'dimensions')).toEqual([{ name: 'Event', operator: 'Include', values: ['*'] }]);
+    expect(rule.properties).toMatchObject({ evaluationFrequency: 'PT5M', windowSize: 'PT5M', severity: 1 });
+  });
+
+  it('5xx rate: more than 5 % of at least 20 HTTP requests in 15 minutes', () => {
+    const rule = byKey('server-errors');
+    expect(rule.query).toMatch(/^AppRequests$/m);
+    expect(rule.query).toContain('sumif(ItemCount, toint(ResultCode) >= 500)');
+    expect(rule.query).toContain('where Requests >= 20');
+    expect(rule.query).toContain('FailedPercent = 100.0 * Failed / Requests');
+    expect(rule.criterion).toMatchObject({
+      metricMeasureColumn: 'FailedPercent',
+      operator: 'GreaterThan',
+      threshold: 5,
+    });
+    expect(rule.properties).toMatchObject({ evaluationFrequency: 'PT5M', windowSize: 'PT15M' });
+  });
+
+  it("foreign secret read: SecretGet on the two secrets by anyone but the app's identity", () => {
+    const rule = byKey('foreign-secret-read');
+    expect(rule.query).toMatch(/^AZKVAuditLogs$/m);
+    expect(rule.query).toContain(
+      "where _ResourceId =~ '/subscriptions/sub/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-test'",
+    );
+    expect(rule.query).toContain("where OperationName == 'SecretGet'");
+    expect(rule.query).toContain("where SecretName in~ ('graph-password', 'token-encryption-key')");
+    expect(rule.query).toContain(`CallerObjectId != '${APP_PRINCIPAL}'`);
+    expect(rule.query).toContain('Identity.claim.oid');
+    expect(rule.criterion).toMatchObject({ timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 });
+    expect(rule.properties).toMatchObject({ evaluationFrequency: 'PT5M', windowSize: 'PT15M', severity: 1 });
+    // The secret names are the ones the code reads by default, and the principal is the app's identity.
+    expect(PROTECTED_SECRETS).toEqual(
+      ['GRAPH_PASSWORD_SECRET_NAME', 'TOKEN_ENCRYPTION_KEY_SECRET_NAME'].map(
+        (n) => SETTINGS.find((s) => s.name === n)?.default,
+      ),
+    );
+    expect(innerValue(`[variables('protectedSecretNames')]`, {})).toEqual(PROTECTED_SECRETS);
+    expect(String(at(moduleOf('alerts').passed, 'appPrincipalId.value'))).toMatch(
+      /reference\(resourceId\('Microsoft\.Resources\/deployments', 'identity'\).*\.outputs\.principalId\.value/,
+    );
+  });
+
+  it('notify the alertEmail address, and a webhook only when one is given', () => {
+    const { template } = moduleOf('alerts');
+    const variables = at(template, 'variables') as JsonObject;
+    const group = single(collect(template, 'alerts'), 'Microsoft.Insights/actionGroups');
+    const props = (webhook: string) =>
+      evaluate(at(group.body, 'properties') ?? null, {
+        parameters: { ...moduleParameters(), alertWebhookUrl: webhook },
+        variables,
+      });
+    expect(at(props('') as Json, 'emailReceivers')).toEqual([
+      { name: 'operator-email', emailAddress: 'ops@contoso.example', useCommonAlertSchema: true },
+    ]);
+    expect(at(props('') as Json, 'webhookReceivers')).toEqual([]);
+    expect(at(props('https://hooks.example/alerts') as Json, 'webhookReceivers')).toEqual([
+      { name: 'operator-webhook', serviceUri: 'https://hooks.example/alerts', useCommonAlertSchema: true },
+    ]);
+    expect(at(template, 'parameters.alertWebhookUrl.type')).toBe('securestring');
+    // main.bicep requires the e-mail address and passes both through.
+    expect(at(compiled(), 'parameters.alertEmail.defaultValue')).toBeUndefined();
+    expect(at(compiled(), 'parameters.alertWebhookUrl.defaultValue')).toBe('');
+    expect(at(moduleOf('alerts').passed, 'alertEmail.value')).toBe("[parameters('alertEmail')]");
+  });
+});
+
+describe('diagnostic settings', () => {
+  function settings(): { scope: string; properties: JsonObject }[] {
+    const { template } = moduleOf('diagnostics');
+    const parameters = {
+      logAnalyticsName: 'log-test',
+      keyVaultName: 'kv-test',
+      storageAccountName: 'sttest',
+      functionAppName: 'func-test',
+    };
+    const variables = (at(template, 'variables') ?? {}) as JsonObject;
+    return collect(template, 'diagnostics')
+      .filter((r) => r.type === 'Microsoft.Insights/diagnosticSettings')
+      .map((r) => ({
+        scope: String(evaluate(r.body.scope, { parameters, variables })),
+        properties: evaluate(r.body.properties, { parameters, variables }) as JsonObject,
+      }));
+  }
+  const base = '/subscriptions/sub/resourceGroups/rg/providers/';
+  const categories = (p: JsonObject) =>
+    asArray(at(p, 'logs')).map((l) => [at(l, 'category'), at(l, 'enabled')]);
+
+  it('send Key Vault AuditEvent, storage table/blob read/write/delete and FunctionAppLogs to the workspace', () => {
+    const all = settings();
+    const storage = [
+      ['StorageRead', true],
+      ['StorageWrite', true],
+      ['StorageDelete', true],
+    ];
+    expect(Object.fromEntries(all.map((s) => [s.scope, categories(s.properties)]))).toEqual({
+      [`${base}Microsoft.KeyVault/vaults/kv-test`]: [['AuditEvent', true]],
+      [`${base}Microsoft.Storage/storageAccounts/sttest/tableServices/default`]: storage,
+      [`${base}Microsoft.Storage/storageAccounts/sttest/blobServices/default`]: storage,
+      [`${base}Microsoft.Web/sites/func-test`]: [['FunctionAppLogs', true]],
+    });
+    for (const s of all) {
+      expect([s.scope, at(s.properties, 'workspaceId')]).toEqual([
+        s.scope,
+        `${base}Microsoft.OperationalInsights/workspaces/log-test`,
+      ]);
+    }
+  });
+
+  it('write Key Vault audit events to AZKVAuditLogs (resource-specific), which the alert queries', () => {
+    const vault = settings().find((s) => s.scope.includes('Microsoft.KeyVault/vaults'));
+    expect(at(vault?.properties, 'logAnalyticsDestinationType')).toBe('Dedicated');
+  });
+
+  it('target the resources this deployment creates', () => {
+    const { passed } = moduleOf('diagnostics');
+    expect(Object.fromEntries(Object.entries(passed).map(([k, v]) => [k, at(v, 'value')]))).toEqual({
+      logAnalyticsName: "[variables('names').logAnalytics]",
+      keyVaultName: "[variables('names').keyVault]",
+      storageAccountName: "[variables('names').storage]",
+      functionAppName: "[variables('names').functionApp]",
+    });
+  });
+});
+
+describe('network restriction', () => {
+  const IPS = '203.0.113.7, 198.51.100.0/24';
+
+  /** Properties of each module's resource with restrictNetwork off or on, as Azure would receive them. */
+  function deployed(restrictNetwork: boolean) {
+    const params = { restrictNetwork, allowedIpAddresses: restrictNetwork ? IPS : '' };
+    const subnetId = innerValue(`[variables('allowedSubnetId')]`, params);
+    const allowedIps = innerValue(`[variables('allowedIps')]`, params);
+    const inModule = (name: string, type: string, path: string, parameters: Record<string, unknown>) => {
+      const { template } = moduleOf(name);
+      const resource = single(collect(template, name), type);
+      return evaluate(at(resource.body, path) ?? null, {
+        parameters,
+        variables: (at(template, 'variables') ?? {}) as JsonObject,
+      });
+    };
+    const network = main().resources.find(
+      (r) => r.type === 'Microsoft.Resources/deployments' && r.name === 'network',
+    );
+    return {
+      networkDeployed: innerValue(at(network?.body, 'condition') ?? true, params),
+      subnetId,
+      storageAcls: inModule('storage', 'Microsoft.Storage/storageAccounts', 'properties.networkAcls', {
+        allowedSubnetId: subnetId,
+        allowedIpAddresses: allowedIps,
+      }),
+      vaultAcls: inModule('keyvault', 'Microsoft.KeyVault/vaults', 'properties.networkAcls', {
+        allowedSubnetId: subnetId,
+        allowedIpAddresses: allowedIps,
+      }),
+      appSubnet: inModule('functionapp', 'Microsoft.Web/sites', 'properties.virtualNetworkSubnetId', {
+        subnetId,
+      }),
+    };
+  }
+
+  it('is off by default: no network, both firewalls allow, no VNet integration', () => {
+    expect(at(compiled(), 'parameters.restrictNetwork.defaultValue')).toBe(false);
+    const off = deployed(false);
+    expect(off.networkDeployed).toBe(false);
+    expect(off.subnetId).toBe('');
+    expect(off.storageAcls).toEqual({ defaultAction: 'Allow', bypass: 'AzureServices' });
+    expect(off.vaultAcls).toEqual({ defaultAction: 'Allow', bypass: 'AzureServices' });
+    expect(off.appSubnet).toBeNull();
+  });
+
+  it("when set, storage and vault admit only the app's subnet (+ listed IPs, Azure services)", () => {
+    const on = deployed(true);
+    expect(on.networkDeployed).toBe(true);
+    expect(String(on.subnetId)).toMatch(
+      /\/providers\/Microsoft\.Network\/virtualNetworks\/vnet-[a-z0-9]+\/subnets\/app$/,
+    );
+    expect(on.storageAcls).toEqual({
+      defaultAction: 'Deny',
+      bypass: 'AzureServices',
+      virtualNetworkRules: [{ id: on.subnetId, action: 'Allow' }],
+      ipRules: [
+        { value: '203.0.113.7', action: 'Allow' },
+        { value: '198.51.100.0/24', action: 'Allow' },
+      ],
+    });
+    expect(on.vaultAcls).toEqual({
+      defaultAction: 'Deny',
+      bypass: 'AzureServices',
+      virtualNetworkRules: [{ id: on.subnetId, ignoreMissingVnetServiceEndpoint: false }],
+      ipRules: [{ value: '203.0.113.7' }, { value: '198.51.100.0/24' }],
+    });
+    expect(on.appSubnet).toBe(on.subnetId);
+  });
+
+  it('creates a subnet delegated to Flex Consumption with Storage and Key Vault service endpoints', () => {
+    const { template, passed } = moduleOf('network');
+    const vnet = single(collect(template, 'network'), 'Microsoft.Network/virtualNetworks');
+    const parameters = Object.fromEntries(
+      Object.entries(passed).map(([k, v]) => [
+        k,
+        innerValue(at(v, 'value') ?? null, {
+          restrictNetwork: true,
+          location: 'westeurope',
+          environmentName: 'test',
+        }),
+      ]),
+    );
+    const subnets = evaluate(at(vnet.body, 'properties.subnets') ?? null, { parameters, variables: {} });
+    expect(subnets).toEqual([
+      {
+        name: 'app',
+        properties: {
+          addressPrefix: '10.0.0.0/24',
+          defaultOutboundAccess: true,
+          delegations: [
+            { name: 'flex-consumption', properties: { serviceName: 'Microsoft.App/environments' } },
+          ],
+          serviceEndpoints: [{ service: 'Microsoft.Storage' }, { service: 'Microsoft.KeyVault' }],
+        },
+      },
+    ]);
+    // The subnet id the firewalls allow is this subnet of this network.
+    expect(String(innerValue(`[variables('allowedSubnetId')]`, { restrictNetwork: true }))).toBe(
+      `/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/${String(parameters.name)}/subnets/app`,
+    );
+    // Storage and the vault wait for the subnet's service endpoints.
+    for (const name of ['storage', 'keyvault']) {
+      const module = main().resources.find(
+        (r) => r.type === 'Microsoft.Resources/deployments' && r.name === name,
+      );
+      expect([name, at(module?.body, 'dependsOn')]).toEqual([
+        name,
+        expect.arrayContaining(["[resourceId('Microsoft.Resources/deployments', 'network')]"]),
+      ]);
+    }
   });
 });
 
@@ -419,7 +905,11 @@ describe('parameters and outputs', () => {
     const declared = at(compiled(), 'parameters');
     for (const [name, entry] of Object.entries(params)) {
       expect(isObject(declared) && name in declared).toBe(true);
-      expect([name, at(entry, 'value')]).toEqual([name, expect.stringMatching(/^\$\{[A-Z][A-Z0-9_]*\}$/)]);
+      // ${NAME}, or ${NAME=default} for a boolean that must not be an empty string.
+      expect([name, at(entry, 'value')]).toEqual([
+        name,
+        expect.stringMatching(/^\$\{[A-Z][A-Z0-9_]*(=(true|false))?\}$/),
+      ]);
     }
     const text = JSON.stringify(file);
     expect(text).not.toMatch(/GRAPH_PASSWORD|TOKEN_ENCRYPTION_KEY/);
@@ -469,8 +959,9 @@ describe('scripts/postprovision.sh', () => {
         'arg() { local want=$1; shift; while (($#)); do [[ $1 == "$want" ]] && { echo "$2"; return; }; shift; done; }',
         `case "$1 $2 $3" in`,
         '  "account show "*) exit 0 ;;',
-        `  "keyvault secret show") n=$(arg --name "$@"); [[ -f '${vault}'/$n ]] && exit 0;`,
-        '    echo "ERROR: (SecretNotFound) A secret with (name/id) $n was not found in this key vault." >&2; exit 3 ;;',
+        '  "keyvault secret list")',
+        '    [[ -n ${FAKE_AZ_FIREWALL:-} ]] && { echo "ERROR: (Forbidden) Client address is not authorized and caller is not a trusted service. Code: Forbidden Inner error: {\\"code\\":\\"ForbiddenByFirewall\\"}" >&2; exit 1; }',
+        `    n=$(arg --query "$@" | sed -E "s/^\\[\\?name=='([^']+)'\\]\\.name$/\\1/"); [[ -f '${vault}'/$n ]] && echo "$n"; exit 0 ;;`,
         '  "keyvault secret show-deleted") exit 3 ;;',
         `  "keyvault secret set") cp "$(arg --file "$@")" '${vault}'/"$(arg --name "$@")" ;;`,
         '  *) echo "unexpected: $*" >&2; exit 9 ;;',
@@ -517,6 +1008,9 @@ describe('scripts/postprovision.sh', () => {
       expect(first.stdout).not.toContain(secret);
     }
     expect(args).toMatch(/secret set .*--file .*--output none/);
+    // Existence is checked by listing, never by reading a value (that would raise the secret-read alert).
+    expect(args).toMatch(/secret list /);
+    expect(args).not.toMatch(/secret show(?!-deleted)/);
     // The manual steps are printed.
     expect(first.stdout).toMatch(/Allow public client flows/);
     expect(first.stdout).toMatch(/GraphTokens\.Read.*GraphTokens\.Admin.*Events\.Create/s);
@@ -530,5 +1024,18 @@ describe('scripts/postprovision.sh', () => {
     expect(second.stdout).toMatch(/kept the existing encryption key/);
     // No temporary copy of a secret is left behind.
     expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('stops at once, naming ALLOWED_IP_ADDRESSES, when the vault firewall refuses this machine', () => {
+    const dir = join(workDir, 'postprovision-firewall');
+    mkdirSync(dir);
+    const { env } = fakeAz(dir);
+    const started = Date.now();
+    const result = run({ ...env, GRAPH_PASSWORD: 'irrelevant', FAKE_AZ_FIREWALL: '1' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('ALLOWED_IP_ADDRESSES');
+    expect(result.stderr).not.toContain('waiting for the Key Vault role assignment');
+    expect(result.stdout + result.stderr).not.toContain('irrelevant');
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

@@ -288,7 +288,8 @@ describe('errors', () => {
     const svc = service(env, { clock });
     const { token } = await svc.acquireToken();
     expect((await svc.getTokenStatus()).tokens).toMatchObject({ errored: 0, active: 1 });
-    sandbox.idp.injectFault({ kind: 'aadsts', code: 90014, description: 'A required field is missing' });
+    // A refusal of the refresh token that is not `invalid_grant`: no password fallback, an error of the token.
+    sandbox.idp.injectFault({ kind: 'status', status: 400, grant: 'refresh_token' });
     const one = await svc.refreshTokens({ ids: [token.id] });
     expect(one).toMatchObject({ success: false, failed: 1 });
     expect(one.results[0]!.error!.code).toBe('IDENTITY_PROVIDER_ERROR');
@@ -343,11 +344,15 @@ describe('lockout protection', () => {
     await Promise.all([svc.close(), other.close(), fixed.close()]);
   });
 
-  it('lets an administrator force one new attempt with the same password', async () => {
+  it('forcing never sends a blocked password; only the explicit override does, once per call', async () => {
     const env = freshEnv(sandbox, { GRAPH_PASSWORD: 'wrong-password-2' });
     const svc = service(env);
     await expect(svc.acquireToken()).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     await expect(svc.acquireToken({ forceRefresh: true })).rejects.toMatchObject({
+      code: 'CREDENTIALS_BLOCKED',
+    });
+    expect(sandbox.idp.counts.password).toBe(1);
+    await expect(svc.acquireToken({ retryBlockedPassword: true })).rejects.toMatchObject({
       code: 'INVALID_CREDENTIALS',
     });
     expect(sandbox.idp.counts.password).toBe(2);

@@ -46,6 +46,7 @@ export function renderStatus(status: StatusReport, now: number): HTMLElement {
             { class: 'bad', id: 'blocked' },
             h('span', { class: 'code' }, status.blocked.code),
             ` since ${status.blocked.blocked_at} (${relative(status.blocked.blocked_at, now)})`,
+            h('span', { class: 'block', id: 'blocked-description' }, status.blocked.description),
             h('span', { class: 'hint' }, `Hint: ${status.blocked.hint}`),
           ),
         )

@@ -7,13 +7,10 @@
  * (with the request's fingerprint and the Graph key it uses) *before* Graph is called, and `done` with
  * the event afterwards; ETags make the reservation race-free across instances.
  */
-import { TableClient } from '@azure/data-tables';
-import { DefaultAzureCredential } from '@azure/identity';
+import type { TableClient } from '@azure/data-tables';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock';
-import type { Config } from '../config';
 import { ERRORS, GraphTokenError, sanitize } from '../errors';
-import { emulatorConnectionString } from '../store';
 import type { GroupEvent } from '../types';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -174,28 +171,4 @@ export class IdempotencyStore {
     }
     return deleted;
   }
-}
-
-/**
- * The events table's client, built as the token store builds its own (connection string with Azurite's
- * plain-http allowance, or the endpoint with the managed identity). Temporary: the store's shared
- * connection helper replaces it once the store is split into rooms.
- */
-export function idempotencyTableClient(config: Config): TableClient {
-  const table = IdempotencyStore.tableNameFor(config.tableName);
-  const options = {
-    retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 10000 },
-  };
-  if (config.storage.kind === 'endpoint') {
-    const credential = new DefaultAzureCredential({
-      managedIdentityClientId: config.managedIdentityClientId,
-    });
-    return new TableClient(config.storage.endpoint, table, credential, options);
-  }
-  let cs = config.storage.connectionString;
-  if (/^UseDevelopmentStorage=true;?$/i.test(cs.trim())) cs = emulatorConnectionString();
-  const endpoint = /TableEndpoint=([^;]+)/i.exec(cs)?.[1];
-  const insecure =
-    endpoint !== undefined ? endpoint.startsWith('http://') : /DefaultEndpointsProtocol=http;/i.test(cs);
-  return TableClient.fromConnectionString(cs, table, { ...options, allowInsecureConnection: insecure });
 }

@@ -1,0 +1,330 @@
+import type { TokenCredential } from '@azure/identity';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { TokenServiceApi } from '../api';
+import { systemClock, type Clock } from '../clock';
+import { loadConfig, type Config, type Environment } from '../config';
+import { toGraphTokenError } from '../errors';
+import { GraphClient } from '../graph';
+import { IdentityClient } from '../identity';
+import { createJsonLogger, type Logger } from '../logger';
+import { SecretSource } from '../secrets';
+import { publicRecord, TokenStore } from '../store';
+import { tableClientFor } from '../store/connection';
+import { IdempotencyStore } from '../store/idempotency';
+import type {
+  AcquireResult,
+  BulkEventInput,
+  BulkEventSummary,
+  CleanupSummary,
+  CreatedEvent,
+  EventListResult,
+  GroupEvent,
+  GroupEventInput,
+  GroupEventPatch,
+  HealthReport,
+  OperationContext,
+  RefreshResult,
+  RefreshSummary,
+  RotateKeySummary,
+  StatusReport,
+  TokenListResult,
+  TokenRecord,
+  TokenType,
+  ValidateSummary,
+} from '../types';
+import { acquireToken, obtain } from './acquire';
+import { libraryContext } from './audit';
+import { cleanupOldTokens } from './cleanup';
+import type { ServiceCore, ServiceStats } from './context';
+import { deactivate } from './deactivate';
+import { recordError } from './errorRule';
+import * as events from './events';
+import { health } from './health';
+import { MemoryCache } from './memoryCache';
+import { registerMetrics } from './metrics';
+import { notFound } from './notFound';
+import { refreshTokens } from './refreshTokens';
+import { rotateKey } from './rotateKey';
+import { StatusView } from './status';
+import { UsageRecorder } from './usage';
+import { validateTokens } from './validate';
+
+export { schedulePeriodSeconds } from '../schedule';
+
+export interface TokenServiceOptions {
+  /** Environment to read settings from (default: the process environment). Ignored when `config` is given. */
+  env?: Environment;
+  config?: Config;
+  clock?: Clock;
+  /** Credential for Key Vault (default `DefaultAzureCredential` with the managed identity). */
+  credential?: TokenCredential;
+  logger?: Logger;
+}
+
+/**
+ * The token service (docs/architecture.md): memory cache → Table Storage → Entra ID, with single flight
+ * in-process and a Table Storage lease across instances, lockout protection, graceful degradation, usage
+ * aggregation, cleanup, validation, status and audit. This class only wires the rooms of this folder
+ * together; each operation lives in the module named after it.
+ */
+export class MicrosoftGraphTokenService implements TokenServiceApi {
+  readonly config: Config;
+  /** Plain counters (cheap on the hot path); also exported as OpenTelemetry observables. */
+  readonly stats: ServiceStats = { memory_hits: 0, storage_hits: 0, lease_waits: 0, usage_writes: 0 };
+  private readonly core: ServiceCore;
+  private readonly memory: MemoryCache;
+  private readonly usage: UsageRecorder;
+  private readonly status: StatusView;
+  private readonly events: events.EventDeps;
+  private closed = false;
+
+  constructor(options: TokenServiceOptions = {}) {
+    const config = options.config ?? loadConfig(options.env);
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? createJsonLogger();
+    this.config = config;
+    this.memory = new MemoryCache(clock, config.lifecycle);
+    let status: StatusView | undefined;
+    this.core = {
+      config,
+      clock,
+      logger,
+      store: new TokenStore(config, clock),
+      secrets: new SecretSource(config, clock, options.credential),
+      identity: new IdentityClient(config, clock, logger),
+      graph: new GraphClient(config.graphBaseUrl, clock),
+      memory: this.memory,
+      stats: this.stats,
+      inflight: new Map(),
+      pendingCredentials: new Map(),
+      holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      metrics: {},
+      invalidateViews: () => status?.invalidate(),
+    };
+    this.status = status = new StatusView(this.core);
+    this.usage = new UsageRecorder(this.core);
+    registerMetrics(this.core);
+    const core = this.core;
+    this.events = {
+      config,
+      clock,
+      logger,
+      graph: core.graph,
+      // CAE claims are passed on; the token side honours them with the delegated sign-in.
+      token: async ({ force }) =>
+        force
+          ? (
+              await obtain(core, 'ropc', {
+                force: true,
+                overrideBlock: false,
+                degrade: false,
+                ctx: libraryContext(),
+              })
+            ).accessToken
+          : this.getAccessToken('ropc'),
+      audit: events.eventAuditWriter(core.store.audit, clock, logger),
+      idempotency: new IdempotencyStore(
+        tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
+        clock,
+      ),
+    };
+  }
+
+  /** Identity-provider calls made by this instance, by grant. */
+  get identityCounters(): Readonly<IdentityClient['counters']> {
+    return this.core.identity.counters;
+  }
+
+  /** Key Vault reads made by this instance. */
+  get keyVaultReads(): number {
+    return this.core.secrets.reads;
+  }
+
+  /**
+   * The access token itself, for in-process callers. A memory hit does no I/O: one map lookup and a
+   * counter increment; usage is written later, aggregated (usage.ts).
+   */
+  async getAccessToken(tokenType: TokenType = 'ropc', forceRefresh = false): Promise<string> {
+    if (!forceRefresh) {
+      const hit = this.memory.get(tokenType);
+      if (hit !== undefined) {
+        const now = this.core.clock.now();
+        if (now < hit.validUntil) {
+          hit.uses++;
+          hit.lastUsed = now;
+          this.stats.memory_hits++;
+          this.usage.touched();
+          return hit.accessToken;
+        }
+      }
+    }
+    const ctx = libraryContext();
+    const obtained = await obtain(this.core, tokenType, {
+      force: forceRefresh,
+      overrideBlock: false,
+      degrade: true,
+      ctx,
+    });
+    return obtained.accessToken;
+  }
+
+  /** `forceRefresh` asks for a new token; only `retryBlockedPassword` may send a blocked password (once). */
+  acquireToken(
+    options: { tokenType?: TokenType; forceRefresh?: boolean; retryBlockedPassword?: boolean } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<AcquireResult> {
+    return acquireToken(this.core, options, ctx);
+  }
+
+  refreshTokens(
+    options: { tokenType?: TokenType; ids?: string[] } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<RefreshSummary> {
+    return refreshTokens(this.core, options, ctx);
+  }
+
+  /** Seed API: refreshes one token (by record or id) now. */
+  async refreshToken(
+    token: TokenRecord | string,
+    ctx: OperationContext = libraryContext(),
+  ): Promise<RefreshResult> {
+    const id = typeof token === 'string' ? token : token.id;
+    const summary = await this.refreshTokens({ ids: [id] }, ctx);
+    return summary.results[0]!;
+  }
+
+  /** Seed API: records a failure against a token (consecutive-error rule). */
+  async handleTokenError(
+    token: TokenRecord | string,
+    error: unknown,
+    ctx: OperationContext = libraryContext(),
+  ): Promise<void> {
+    const id = typeof token === 'string' ? token : token.id;
+    const entity = await this.core.store.findToken(id);
+    if (!entity) throw notFound(id);
+    await recordError(this.core, entity, toGraphTokenError(error), ctx);
+  }
+
+  /** Writes aggregated usage counters: at most one write per type per flush interval. */
+  flushUsage(): Promise<void> {
+    return this.usage.flush();
+  }
+
+  cleanupOldTokens(
+    options: { tokenType?: TokenType } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<CleanupSummary> {
+    return cleanupOldTokens(this.core, options, ctx);
+  }
+
+  validateTokens(
+    options: { tokenType?: TokenType; ids?: string[] } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<ValidateSummary> {
+    return validateTokens(this.core, options, ctx);
+  }
+
+  /** Seed API: is this access token accepted by Graph (`GET /me` answers 200)? */
+  async validateToken(accessToken: string): Promise<boolean> {
+    const response = await this.core.graph.me(accessToken);
+    return response.status === 200;
+  }
+
+  /** Manual deactivation; an unknown id is `TOKEN_NOT_FOUND` (404). */
+  async deactivateToken(
+    id: string,
+    reason?: string,
+    ctx: OperationContext = libraryContext(),
+  ): Promise<TokenRecord> {
+    const { store } = this.core;
+    const token = await store.findToken(id);
+    if (!token) throw notFound(id);
+    if (token.is_active) {
+      const detail = reason ? `reason=manual: ${reason.slice(0, 200)}` : 'reason=manual';
+      await deactivate(this.core, token, 'manual', ctx, { detail });
+    }
+    const latest = await store.findToken(id);
+    return publicRecord(latest ?? token);
+  }
+
+  async listTokens(
+    options: { tokenType?: TokenType; continuationToken?: string; limit?: number } = {},
+  ): Promise<TokenListResult> {
+    const page = await this.core.store.listTokens(options);
+    return { items: page.items.map(publicRecord), continuation_token: page.continuationToken };
+  }
+
+  /** Served from memory (status.ts): never a table scan per request. */
+  getTokenStatus(): Promise<StatusReport> {
+    return this.status.get();
+  }
+
+  rotateKey(ctx: OperationContext = libraryContext()): Promise<RotateKeySummary> {
+    return rotateKey(this.core, ctx);
+  }
+
+  // ---- events (./events/: exact times, exactly once, bulk; docs/events.md). The audit table must exist.
+
+  createGroupEvent(
+    event: GroupEventInput,
+    options: { idempotencyKey?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<CreatedEvent> {
+    return this.withTables(() => events.createGroupEvent(this.events, event, options, ctx));
+  }
+
+  createGroupEvents(
+    items: BulkEventInput[],
+    options: { onProgress?: (progress: events.BulkProgress) => void } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<BulkEventSummary> {
+    return this.withTables(() => events.createGroupEvents(this.events, items, options, ctx));
+  }
+
+  getGroupEvent(id: string): Promise<GroupEvent> {
+    return events.getGroupEvent(this.events, id);
+  }
+
+  listGroupEvents(
+    options: { from?: string; to?: string; continuationToken?: string } = {},
+  ): Promise<EventListResult> {
+    return events.listGroupEvents(this.events, options);
+  }
+
+  updateGroupEvent(
+    id: string,
+    patch: GroupEventPatch,
+    ctx: OperationContext = libraryContext(),
+  ): Promise<GroupEvent> {
+    return this.withTables(() => events.updateGroupEvent(this.events, id, patch, ctx));
+  }
+
+  cancelGroupEvent(
+    id: string,
+    options: { comment?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<void> {
+    return this.withTables(() => events.cancelGroupEvent(this.events, id, options, ctx));
+  }
+
+  deleteGroupEvent(id: string, ctx: OperationContext = libraryContext()): Promise<void> {
+    return this.withTables(() => events.deleteGroupEvent(this.events, id, ctx));
+  }
+
+  private async withTables<T>(work: () => Promise<T>): Promise<T> {
+    await this.core.store.ensureTables();
+    return work();
+  }
+
+  health(): Promise<HealthReport> {
+    return health(this.core);
+  }
+
+  /** Flushes usage counters and releases timers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.usage.close();
+  }
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { iso } from '../clock';
+import { ERRORS, toGraphTokenError } from '../errors';
+import type { IdentityResult } from '../identity';
+import { withRetry } from '../retry';
+import { publicRecord, type TokenEntity } from '../store';
+import type { TokenSource, TokenType } from '../types';
+import { fromStorage, stillValid } from './acquire';
+import { audit, log } from './audit';
+import type { Obtained, ObtainOptions, ServiceCore } from './context';
+import { recordError } from './errorRule';
+import type { FlowLease } from './lease';
+import { PasswordGate } from './lockout';
+import { seal, unseal } from './sealing';
+
+/**
+ * Talks to Entra ID (refresh token first, password as fallback) and stores the result as the new active
+ * token. Runs only under the type's lease (lease.ts).
+ */
+export async function refreshNow(
+  core: ServiceCore,
+  type: TokenType,
+  current: TokenEntity | null,
+  options: ObtainOptions,
+  lease: FlowLease,
+): Promise<Obtained> {
+  const { store, clock } = core;
+  const cache = await readMsalCache(core, current);
+  const gate = new PasswordGate(core, type, options, lease);
+  const started = clock.now();
+  try {
+    const result = await withRetry(
+      () => core.identity.acquire(cache, gate.password, { signal: lease.signal }),
+      {
+        clock,
+        maxAttempts: 4,
+        maxTotalMs: 45000,
+        onRetry: (error, attempt, delayMs) =>
+          log(core, 'warn', 'identity_retry', options.ctx, {
+            token_type: type,
+            code: error.code,
+            attempt,
+            delay_ms: delayMs,
+          }),
+      },
+    );
+    const entity = await storeNewToken(core, type, current, result);
+    await gate.afterSuccess();
+    core.memory.remember(entity, result.accessToken, false);
+    core.invalidateViews();
+    const now = clock.now();
+    const source: TokenSource = result.grant === 'password' ? 'ropc' : 'refresh';
+    await audit(
+      core,
+      options.ctx,
+      current ? 'refresh' : 'acquire',
+      `${type}/${entity.id}`,
+      'success',
+      `grant=${result.grant}`,
+    );
+    core.metrics.refreshDuration?.record(now - started, {
+      grant: result.grant,
+      outcome: 'success',
+      token_type: type,
+    });
+    log(core, 'info', 'token_refreshed', options.ctx, {
+      token_id: entity.id,
+      token_type: type,
+      grant: result.grant,
+      duration_ms: now - started,
+      outcome: 'success',
+    });
+    return { accessToken: result.accessToken, record: publicRecord(entity), source };
+  } catch (caught) {
+    const error = toGraphTokenError(caught);
+    await gate.afterFailure(error);
+    // A refusal to send (blocked, waiting after an uncertain attempt) is not a new error of the token:
+    // the rejection it stems from was counted.
+    if (current && !gate.refused && error.code !== ERRORS.CREDENTIALS_BLOCKED.code)
+      await recordError(core, current, error, options.ctx);
+    await audit(
+      core,
+      options.ctx,
+      current ? 'refresh' : 'acquire',
+      current ? `${type}/${current.id}` : type,
+      'failure',
+      error.message,
+      error.code,
+    );
+    const duration = clock.now() - started;
+    core.metrics.refreshDuration?.record(duration, {
+      outcome: 'failure',
+      code: error.code,
+      token_type: type,
+    });
+    log(core, 'warn', 'token_refresh_failed', options.ctx, {
+      token_id: current?.id,
+      token_type: type,
+      code: error.code,
+      duration_ms: duration,
+      outcome: 'failure',
+    });
+    const latest = current ? await store.getToken(type, current.id).catch(() => null) : null;
+    if (options.degrade && stillValid(core, latest)) return fromStorage(core, latest, true);
+    throw error;
+  }
+}
+
+/** The MSAL cache (refresh token) stored with the current token, if it still decrypts. */
+async function readMsalCache(core: ServiceCore, current: TokenEntity | null): Promise<string | null> {
+  if (!current?.msal_cache_enc) return null;
+  try {
+    return await unseal(core.config, current, 'msal_cache', current.msal_cache_enc, core.secrets);
+  } catch (error) {
+    core.logger.log('warn', 'msal_cache_unreadable', {
+      token_id: current.id,
+      code: toGraphTokenError(error).code,
+    });
+    return null;
+  }
+}
+
+/** Seals the identity provider's answer into a new row and commits it as the single active token. */
+async function storeNewToken(
+  core: ServiceCore,
+  type: TokenType,
+  current: TokenEntity | null,
+  result: IdentityResult,
+): Promise<TokenEntity> {
+  const nowIso = iso(core.clock.now());
+  const key = await core.secrets.current();
+  const entity: TokenEntity = {
+    id: randomUUID(),
+    token_type: type,
+    account: result.account,
+    scopes: result.scopes,
+    is_active: true,
+    created_at: nowIso,
+    updated_at: nowIso,
+    expires_at: iso(result.expiresAt),
+    last_refreshed_at: nowIso,
+    refresh_count: result.grant === 'refresh_token' ? (current?.refresh_count ?? 0) + 1 : 0,
+    usage_count: 0,
+    last_used_at: null,
+    error_count: 0,
+    last_error: null,
+    last_error_code: null,
+    last_error_hint: null,
+    last_error_at: null,
+    deactivated_at: null,
+    deactivation_reason: null,
+    access_token_enc: '',
+    msal_cache_enc: null,
+    key_version: key.version,
+  };
+  entity.access_token_enc = seal(core.config, entity, 'access_token', result.accessToken, key);
+  entity.msal_cache_enc = result.cache ? seal(core.config, entity, 'msal_cache', result.cache, key) : null;
+  await core.store.commitNewToken(entity, nowIso);
+  return entity;
+}

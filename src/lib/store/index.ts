@@ -1,0 +1,262 @@
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import type { AuditEntry, TokenType } from '../types';
+import { TOKEN_TYPES } from '../types';
+import * as audit from './audit';
+import { deleteInBatches, isStatus, storageError, tableClientFor } from './connection';
+import {
+  fromStored,
+  PUBLIC_FIELDS,
+  STATE_ROW,
+  stateFromStored,
+  toColumns,
+  toStored,
+  type CredentialState,
+  type StateEntity,
+  type Stored,
+  type TokenEntity,
+} from './entities';
+import * as lease from './lease';
+
+export * from './connection';
+export * from './entities';
+
+/**
+ * The one module that talks to Table Storage (layout: docs/architecture.md, "Table layout").
+ *
+ * Keeping the `~state` pointer in the token's partition lets "insert new token + supersede old + move
+ * pointer" be one entity-group transaction: no reader ever sees two active tokens or none.
+ */
+export class TokenStore {
+  readonly tokens: TableClient;
+  readonly audit: TableClient;
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    config: Config,
+    private readonly clock: Clock,
+  ) {
+    this.tokens = tableClientFor(config, config.tableName);
+    this.audit = tableClientFor(config, config.auditTableName);
+  }
+
+  /** Creates both tables once per process (a 409 means another instance did it first). */
+  ensureTables(): Promise<void> {
+    if (!this.ready) {
+      this.ready = Promise.all([this.tokens.createTable(), this.audit.createTable()])
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          this.ready = undefined;
+          throw storageError(error);
+        });
+    }
+    return this.ready;
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    await this.ensureTables();
+    try {
+      return await fn();
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  async getState(type: TokenType): Promise<(StateEntity & { corrupt: boolean }) | null> {
+    return this.call(async () => {
+      try {
+        return stateFromStored(await this.tokens.getEntity<Record<string, unknown>>(type, STATE_ROW));
+      } catch (error) {
+        if (isStatus(error, 404)) return null;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Changes the credential state of a type with an ETag-guarded read-modify-write, so two instances'
+   * updates never overwrite each other. Returns the state written.
+   */
+  async updateCredentials(
+    type: TokenType,
+    change: (current: CredentialState) => CredentialState,
+  ): Promise<CredentialState> {
+    return this.call(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const current = await this.getState(type);
+        const next = change(current?.credentials ?? { rejected: [], uncertain: null, last_success_at: null });
+        const entity = { partitionKey: type, rowKey: STATE_ROW, credentials: JSON.stringify(next) };
+        try {
+          if (current?.etag) await this.tokens.updateEntity(entity, 'Merge', { etag: current.etag });
+          else await this.tokens.createEntity(entity);
+          return next;
+        } catch (error) {
+          if (attempt >= 4 || !(isStatus(error, 412) || isStatus(error, 409))) throw error;
+        }
+      }
+    });
+  }
+
+  async getToken(type: TokenType, id: string): Promise<TokenEntity | null> {
+    if (id.startsWith('~')) return null;
+    return this.call(async () => {
+      try {
+        return fromStored(await this.tokens.getEntity<Record<string, unknown>>(type, id));
+      } catch (error) {
+        if (isStatus(error, 404)) return null;
+        throw error;
+      }
+    });
+  }
+
+  /** Finds a token by id in any type's partition. */
+  async findToken(id: string): Promise<TokenEntity | null> {
+    for (const type of TOKEN_TYPES) {
+      const found = await this.getToken(type, id);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** The active token via the state pointer: two point reads, no scan. */
+  async getActive(type: TokenType): Promise<TokenEntity | null> {
+    const state = await this.getState(type);
+    if (!state?.active_id) return null;
+    const token = await this.getToken(type, state.active_id);
+    return token?.is_active ? token : null;
+  }
+
+  /**
+   * Stores a new token as the single active token of its type, superseding the previous one, in one
+   * entity-group transaction.
+   */
+  async commitNewToken(entity: TokenEntity, now: string): Promise<void> {
+    await this.call(async () => {
+      const type = entity.token_type;
+      const state = await this.getState(type);
+      const actions: TransactionAction[] = [['create', toStored(entity)]];
+      if (state?.active_id && state.active_id !== entity.id) {
+        const previous = await this.getToken(type, state.active_id);
+        if (previous?.is_active) {
+          actions.push([
+            'update',
+            {
+              partitionKey: type,
+              rowKey: previous.id,
+              is_active: false,
+              deactivated_at: now,
+              deactivation_reason: 'superseded',
+              updated_at: now,
+            },
+            'Merge',
+          ]);
+        }
+      }
+      actions.push(['upsert', { partitionKey: type, rowKey: STATE_ROW, active_id: entity.id }, 'Merge']);
+      await this.tokens.submitTransaction(actions);
+    });
+  }
+
+  /** Merges the given fields into a token row. */
+  async updateToken(type: TokenType, id: string, fields: Partial<TokenEntity>, etag?: string): Promise<void> {
+    const { etag: _e, scopes, id: _i, token_type: _t, ...rest } = fields;
+    const update: Stored = { partitionKey: type, rowKey: id, ...toColumns(rest) };
+    if (scopes) update.scopes = scopes.join(' ');
+    await this.call(() => this.tokens.updateEntity(update, 'Merge', etag ? { etag } : undefined));
+  }
+
+  /** Clears the active pointer if it still names `id` (after a deactivation). */
+  async clearActive(type: TokenType, id: string): Promise<void> {
+    const state = await this.getState(type);
+    if (state?.active_id !== id) return;
+    await this.call(() =>
+      this.tokens.updateEntity({ partitionKey: type, rowKey: STATE_ROW, active_id: '' }, 'Merge', {
+        etag: state.etag,
+      }),
+    ).catch((error: unknown) => {
+      if (!isStatus((error as { cause?: unknown }).cause, 412)) throw error;
+    });
+  }
+
+  async listTokens(options: {
+    tokenType?: TokenType;
+    continuationToken?: string;
+    limit?: number;
+  }): Promise<{ items: TokenEntity[]; continuationToken: string | null }> {
+    return this.call(async () => {
+      const filter = options.tokenType
+        ? odata`PartitionKey eq ${options.tokenType} and RowKey lt '~'`
+        : odata`RowKey lt '~'`;
+      const pages = this.tokens
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: options.limit ?? 100, continuationToken: options.continuationToken });
+      const next = await pages.next();
+      if (next.done) return { items: [], continuationToken: null };
+      const page = next.value;
+      return { items: page.map(fromStored), continuationToken: page.continuationToken ?? null };
+    });
+  }
+
+  /** Streams every token row's bookkeeping fields (no ciphertexts). */
+  async *scanTokens(tokenType?: TokenType): AsyncGenerator<TokenEntity> {
+    await this.ensureTables();
+    const filter = tokenType ? odata`PartitionKey eq ${tokenType} and RowKey lt '~'` : odata`RowKey lt '~'`;
+    const select = [
+      'PartitionKey',
+      'RowKey',
+      ...PUBLIC_FIELDS.filter((f) => f !== 'id' && f !== 'token_type'),
+    ];
+    try {
+      for await (const e of this.tokens.listEntities<Record<string, unknown>>({
+        queryOptions: { filter, select },
+      })) {
+        yield fromStored(e);
+      }
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  async deleteTokens(type: TokenType, ids: string[]): Promise<number> {
+    return this.call(() => deleteInBatches(this.tokens, type, ids));
+  }
+
+  tryAcquireLease(type: TokenType, owner: string, seconds: number): Promise<lease.LeaseAttempt> {
+    return this.call(() => lease.tryAcquireLease(this.tokens, this.clock, type, owner, seconds));
+  }
+
+  renewLease(type: TokenType, owner: string, etag: string, seconds: number): Promise<string> {
+    return this.call(() => lease.renewLease(this.tokens, this.clock, type, owner, etag, seconds));
+  }
+
+  /** Is the lease still `owner`'s, and not lapsed? */
+  holdsLease(type: TokenType, owner: string): Promise<boolean> {
+    return this.call(() => lease.holdsLease(this.tokens, this.clock, type, owner));
+  }
+
+  releaseLease(type: TokenType, owner: string): Promise<void> {
+    return lease.releaseLease(this.tokens, type, owner);
+  }
+
+  writeAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
+    return this.call(() => audit.writeAudit(this.audit, entry));
+  }
+
+  recentAudit(limit: number): Promise<AuditEntry[]> {
+    return this.call(() => audit.recentAudit(this.audit, limit));
+  }
+
+  deleteAuditBefore(cutoff: number): Promise<number> {
+    return this.call(() => audit.deleteAuditBefore(this.audit, cutoff));
+  }
+
+  /** A cheap round trip for health checks. */
+  async ping(): Promise<void> {
+    await this.call(() =>
+      this.tokens.getEntity(TOKEN_TYPES[0], STATE_ROW).catch((error: unknown) => {
+        if (!isStatus(error, 404)) throw error;
+      }),
+    );
+  }
+}
