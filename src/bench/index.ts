@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createTokenService, silentLogger, type Clock, type MicrosoftGraphTokenService } from '../lib';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { coldStartRow } from './coldStart';
+import { bulkEventsRow } from './events';
 
 const SCOPE = 'https://graph.microsoft.com/User.Read';
 let tableSeq = 0;
@@ -103,6 +104,9 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox({ keyVault: false });
   const idp = sandbox.idp;
   try {
+    // ---- bulk events at the mailbox limit
+    rows.push(await bulkEventsRow(sandbox, envFor(sandbox)));
+
     // ---- hot path
     const ours: MicrosoftGraphTokenService = createTokenService({
       env: envFor(sandbox),

@@ -100,7 +100,7 @@ export function configurationError(config: Config): CliError {
 }
 
 export interface ServiceCommand<T> {
-  /** Shown with a spinner on a terminal while the command runs. */
+  /** Shown with a spinner on a terminal while the command runs; `''`: the command draws its own progress. */
   progress: string;
   run: (service: TokenServiceApi, ctx: OperationContext) => Promise<T>;
   render: (result: T, now: number) => string;
@@ -131,7 +131,10 @@ export async function runServiceCommand<T>(
     try {
       const service = deps.createService({ env, config, logger });
       try {
-        result = await withProgress(deps.stderr, command.progress, () => command.run(service, ctx));
+        result =
+          command.progress === ''
+            ? await command.run(service, ctx)
+            : await withProgress(deps.stderr, command.progress, () => command.run(service, ctx));
       } finally {
         await service.close();
       }

@@ -3,6 +3,7 @@ import { registerServiceCommands } from './commands';
 import type { CliDeps } from './context';
 import { registerDevTokenCommand } from './dev-token-command';
 import { registerSignInCommand } from './sign-in-command';
+import { registerEventsCommands } from './events-command';
 import { EXIT, type ExitCode } from './failure';
 import { PACKAGE_VERSION } from '../lib/version';
 
@@ -30,10 +31,12 @@ Examples:
   graph-tokens acquire --force
   graph-tokens sign-in --device-code
   graph-tokens list --json
+  graph-tokens events import events.csv --dry-run
   graph-tokens dev-token --role GraphTokens.Admin`,
     );
   registerServiceCommands(program, deps, done);
   registerSignInCommand(program, deps, done);
+  registerEventsCommands(program, deps, done);
   registerDevTokenCommand(program, deps, done);
   return program;
 }

@@ -5,11 +5,16 @@
  */
 import './acquireToken';
 import './admin';
+import './cancelEvent';
 import './cleanupTokens';
 import './createEvent';
+import './createEvents';
 import './deactivateToken';
+import './deleteEvent';
+import './getEvent';
 import './health';
 import './lifecycle';
+import './listEvents';
 import './listTokens';
 import './openapi';
 import './refreshTokens';
@@ -17,4 +22,5 @@ import './routeFallback';
 import './signIn';
 import './timers';
 import './tokenStatus';
+import './updateEvent';
 import './validateTokens';

@@ -14,8 +14,8 @@ interface BodySource {
   readonly body: { getReader(): ByteReader } | null;
 }
 
-function tooLarge(): HttpProblem {
-  return new HttpProblem(HTTP_ERRORS.PAYLOAD_TOO_LARGE, `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+function tooLarge(limit: number): HttpProblem {
+  return new HttpProblem(HTTP_ERRORS.PAYLOAD_TOO_LARGE, `The request body exceeds ${limit} bytes.`);
 }
 
 /**
@@ -24,7 +24,7 @@ function tooLarge(): HttpProblem {
  */
 export async function readBodyLimited(request: BodySource, limit: number = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = request.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > limit) throw tooLarge();
+  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > limit) throw tooLarge(limit);
   if (request.body === null) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Buffer[] = [];
@@ -35,7 +35,7 @@ export async function readBodyLimited(request: BodySource, limit: number = MAX_B
     total += value.byteLength;
     if (total > limit) {
       await reader.cancel().catch(() => undefined);
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
   }

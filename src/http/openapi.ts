@@ -32,7 +32,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   403: 'The caller lacks the required app role',
   404: 'Not found',
   405: 'Method not allowed (see Allow)',
-  409: 'Conflict with the token state (e.g. credentials blocked to prevent lockout)',
+  409: 'Conflict: credentials blocked to prevent lockout, or an idempotency key reused for another body',
   413: `Body larger than ${MAX_BODY_BYTES} bytes`,
   415: 'Body is not application/json',
   500: 'Unexpected error (details only in the logs, under the correlation id)',
@@ -60,16 +60,18 @@ function parameters(schema: z.ZodType | undefined, location: 'query' | 'path'): 
 
 function operation(endpoint: EndpointDefinition, schemas: Record<string, JsonObject>): JsonObject {
   const responseName = `${pascal(endpoint.name)}Response`;
-  schemas[responseName] = jsonSchema(endpoint.response, 'output');
+  if (endpoint.response !== null) schemas[responseName] = jsonSchema(endpoint.response, 'output');
   const problems = new Set<number>([400, 500, ...(endpoint.problems ?? [])]);
   if (endpoint.role !== null) [401, 403].forEach((s) => problems.add(s));
   if (endpoint.body !== undefined) [413, 415].forEach((s) => problems.add(s));
   const correlationHeader = { [CORRELATION_HEADER]: { $ref: '#/components/headers/CorrelationId' } };
   const responses: JsonObject = {
     [String(endpoint.successStatus)]: {
-      description: 'Success',
+      description: endpoint.response === null ? 'Success (no body)' : 'Success',
       headers: correlationHeader,
-      content: { 'application/json': { schema: { $ref: `#/components/schemas/${responseName}` } } },
+      ...(endpoint.response !== null
+        ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${responseName}` } } } }
+        : {}),
     },
   };
   for (const status of [...problems].sort()) {
@@ -87,6 +89,13 @@ function operation(endpoint: EndpointDefinition, schemas: Record<string, JsonObj
     parameters: [
       ...parameters(endpoint.params, 'path'),
       ...parameters(endpoint.query, 'query'),
+      ...(endpoint.requestHeaders ?? []).map((h) => ({
+        name: h.name,
+        in: 'header',
+        required: false,
+        description: h.description,
+        schema: { type: 'string' },
+      })),
       { $ref: '#/components/parameters/CorrelationId' },
     ],
     security: endpoint.role === null ? [] : [{ entraId: [endpoint.role] }],

@@ -30,12 +30,14 @@ export interface EndpointInput<E extends EndpointDefinition> {
   readonly context: InvocationContext;
   /** The request itself, for the few adapters that need its URL or headers (the sign-in cookie). */
   readonly request: HttpRequest;
+  /** Request headers (for the few endpoints that read one, e.g. `Idempotency-Key`). */
+  readonly headers: { get(name: string): string | null };
   /** The token service (created on first use). */
   service(): TokenServiceApi;
 }
 
 export interface EndpointResult<E extends EndpointDefinition> {
-  readonly body: z.output<E['response']>;
+  readonly body: E['response'] extends z.ZodType ? z.output<E['response']> : undefined;
   readonly status?: number;
   readonly headers?: Record<string, string>;
 }
@@ -72,7 +74,10 @@ export function handleEndpoint<E extends EndpointDefinition>(
         caller = await authenticatorFor(getService().config).authenticate(request.headers, request.query);
         requireRole(caller, endpoint.role);
       }
-      const body = endpoint.body === undefined ? undefined : await readJsonBody(request, endpoint.body);
+      const body =
+        endpoint.body === undefined
+          ? undefined
+          : await readJsonBody(request, endpoint.body, endpoint.maxBodyBytes);
       const query = endpoint.query === undefined ? undefined : parseQuery(request.query, endpoint.query);
       const params =
         endpoint.params === undefined ? undefined : parseWith(endpoint.params, request.params, 'route');
@@ -84,14 +89,18 @@ export function handleEndpoint<E extends EndpointDefinition>(
         ctx: { actor: caller?.actor ?? 'anonymous', correlationId },
         context,
         request,
+        headers: request.headers,
         service: getService,
       } as EndpointInput<E>;
       const result = await handle(input);
-      response = {
-        status: result.status ?? endpoint.successStatus,
-        headers: { 'content-type': 'application/json; charset=utf-8', ...result.headers },
-        body: JSON.stringify(result.body),
-      };
+      response =
+        endpoint.response === null
+          ? { status: result.status ?? endpoint.successStatus, headers: { ...result.headers } }
+          : {
+              status: result.status ?? endpoint.successStatus,
+              headers: { 'content-type': 'application/json; charset=utf-8', ...result.headers },
+              body: JSON.stringify(result.body),
+            };
     } catch (error) {
       response = problemResponse(error, correlationId);
       if ((response.status ?? 500) >= 500) {
@@ -111,8 +120,8 @@ export function handleEndpoint<E extends EndpointDefinition>(
   };
 }
 
-async function readJsonBody(request: HttpRequest, schema: z.ZodType): Promise<unknown> {
-  const bytes = await readBodyLimited(request);
+async function readJsonBody(request: HttpRequest, schema: z.ZodType, limit?: number): Promise<unknown> {
+  const bytes = await readBodyLimited(request, limit);
   const value = parseJsonObject(bytes, request.headers.get('content-type'));
   return parseWith(schema, value, 'body');
 }

@@ -3,12 +3,19 @@ import { ROLES, type Role } from './auth';
 import {
   acquireResultSchema,
   acquireTokenBodySchema,
+  bulkEventSummarySchema,
+  cancelEventBodySchema,
   cleanupSummarySchema,
   cleanupTokensBodySchema,
-  createdEventSchema,
   deactivateTokenBodySchema,
   deactivateTokenParamsSchema,
+  eventBatchBodySchema,
+  eventIdParamsSchema,
+  eventListSchema,
   groupEventBodySchema,
+  groupEventPatchBodySchema,
+  groupEventResponseSchema,
+  listEventsQuerySchema,
   healthReportSchema,
   listTokensQuerySchema,
   noQuerySchema,
@@ -33,7 +40,7 @@ export interface EndpointDefinition {
   readonly name: string;
   /** Route template below the `api` prefix, in Functions syntax (`graph-tokens/{id}/deactivate`). */
   readonly route: string;
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** `null`: anonymous. */
   readonly role: Role | null;
   readonly summary: string;
@@ -41,8 +48,13 @@ export interface EndpointDefinition {
   readonly query?: z.ZodType;
   readonly params?: z.ZodType;
   readonly body?: z.ZodType;
+  /** Request headers the endpoint reads, documented in OpenAPI. */
+  readonly requestHeaders?: readonly { name: string; description: string }[];
+  /** Body size limit when it is not the API's 64 KiB (bulk creates). */
+  readonly maxBodyBytes?: number;
   readonly successStatus: number;
-  readonly response: z.ZodType;
+  /** `null`: the success response has no body (202, 204). */
+  readonly response: z.ZodType | null;
   /** Problem statuses specific to this endpoint (the common ones are added by the OpenAPI generator). */
   readonly problems?: readonly number[];
 }
@@ -154,12 +166,97 @@ export const ENDPOINTS = Object.freeze({
     route: 'events',
     method: 'POST',
     role: ROLES.eventsCreate,
-    summary: "Create an event in the group's calendar with the managed token",
+    summary: "Create an event in the group's calendar, exactly once",
+    description:
+      'Times are instants; the event is shown in `time_zone`. With an `Idempotency-Key` header a repeat within 24 h returns the original event with 200; the same key with another body is 409 `IDEMPOTENCY_KEY_REUSED`.',
+    requestHeaders: [
+      {
+        name: 'Idempotency-Key',
+        description: 'Optional, 1-200 visible ASCII characters; remembered per caller for 24 hours.',
+      },
+    ],
     query: noQuerySchema,
     body: groupEventBodySchema,
     successStatus: 201,
-    response: createdEventSchema,
+    response: groupEventResponseSchema,
+    problems: [403, 404, 409, 502, 503],
+  }),
+  createEvents: endpoint({
+    name: 'createEvents',
+    route: 'events/batch',
+    method: 'POST',
+    role: ROLES.eventsCreate,
+    summary: 'Create up to 1 000 events (Graph JSON batching at the mailbox concurrency limit)',
+    description:
+      'Answers 200 with a result per item (`index`, `status`, `id` or `problem`): an invalid or refused item never affects the others. Each item may carry its own `idempotency_key`. Bodies up to 4 MiB.',
+    query: noQuerySchema,
+    body: eventBatchBodySchema,
+    maxBodyBytes: 4 * 1024 * 1024,
+    successStatus: 200,
+    response: bulkEventSummarySchema,
+    problems: [503],
+  }),
+  listEvents: endpoint({
+    name: 'listEvents',
+    route: 'events',
+    method: 'GET',
+    role: ROLES.eventsCreate,
+    summary: 'Events between two instants (calendar view), one page at a time',
+    query: listEventsQuerySchema,
+    successStatus: 200,
+    response: eventListSchema,
+    problems: [502, 503],
+  }),
+  getEvent: endpoint({
+    name: 'getEvent',
+    route: 'events/{id}',
+    method: 'GET',
+    role: ROLES.eventsCreate,
+    summary: 'One event',
+    query: noQuerySchema,
+    params: eventIdParamsSchema,
+    successStatus: 200,
+    response: groupEventResponseSchema,
+    problems: [404, 502, 503],
+  }),
+  updateEvent: endpoint({
+    name: 'updateEvent',
+    route: 'events/{id}',
+    method: 'PATCH',
+    role: ROLES.eventsCreate,
+    summary: 'Change some fields of an event',
+    query: noQuerySchema,
+    params: eventIdParamsSchema,
+    body: groupEventPatchBodySchema,
+    successStatus: 200,
+    response: groupEventResponseSchema,
+    problems: [404, 502, 503],
+  }),
+  cancelEvent: endpoint({
+    name: 'cancelEvent',
+    route: 'events/{id}/cancel',
+    method: 'POST',
+    role: ROLES.eventsCreate,
+    summary: 'Cancel a meeting; Graph sends the cancellation to the attendees',
+    description: 'Only the organizer may cancel: anyone else gets 403 `EVENT_NOT_ORGANIZER`.',
+    query: noQuerySchema,
+    params: eventIdParamsSchema,
+    body: cancelEventBodySchema,
+    successStatus: 202,
+    response: null,
     problems: [403, 404, 502, 503],
+  }),
+  deleteEvent: endpoint({
+    name: 'deleteEvent',
+    route: 'events/{id}',
+    method: 'DELETE',
+    role: ROLES.eventsCreate,
+    summary: 'Delete an event (no cancellation message)',
+    query: noQuerySchema,
+    params: eventIdParamsSchema,
+    successStatus: 204,
+    response: null,
+    problems: [404, 502, 503],
   }),
   health: endpoint({
     name: 'health',

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type {
   AcquireResult,
+  BulkEventSummary,
   CleanupSummary,
   CreatedEvent,
+  EventListResult,
+  GroupEvent,
   HealthReport,
   RefreshSummary,
   SignInResult,
@@ -14,6 +17,12 @@ import type {
   ValidateSummary,
 } from '../lib/types';
 import { TOKEN_TYPES } from '../lib/types';
+import {
+  groupEventPatchSchema,
+  groupEventSchema,
+  isKnownTimeZone,
+  MAX_BULK_EVENTS,
+} from '../lib/service/events';
 
 /**
  * Request and response schemas of the HTTP API. Requests are validated with them and
@@ -40,15 +49,7 @@ const tokenIdsSchema = z
   .describe('Only these tokens; an empty list does nothing.');
 
 /** An IANA time zone name that this runtime's ICU knows (`Europe/Amsterdam`, `UTC`), not an offset. */
-export function isIanaTimeZone(value: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(value)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const isIanaTimeZone = isKnownTimeZone;
 
 const isoWithOffset = z.iso
   .datetime({
@@ -110,27 +111,45 @@ export const listTokensQuerySchema = z.strictObject({
 
 export const noQuerySchema = z.strictObject({});
 
-/** SPEC §5.2. */
-export const groupEventBodySchema = z
-  .strictObject({
-    subject: z.string().trim().min(1).max(255),
-    start: isoWithOffset,
-    end: isoWithOffset,
-    time_zone: z
-      .string()
-      .refine(isIanaTimeZone, 'must be an IANA time zone name, e.g. Europe/Amsterdam')
-      .default('UTC')
-      .describe('IANA time zone name the event is shown in.'),
-    body: z.string().max(60_000).optional(),
-    body_type: z.enum(['html', 'text'], { error: 'must be html or text' }).default('text'),
-    location: z.string().trim().min(1).max(255).optional(),
-    attendees: z.array(z.email()).max(500).optional().describe('E-mail addresses, at most 500.'),
-  })
-  .superRefine((event, ctx) => {
-    if (Date.parse(event.end) <= Date.parse(event.start)) {
-      ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
-    }
-  });
+/** An event (docs/events.md); the same schema the library validates with. */
+export const groupEventBodySchema = groupEventSchema;
+
+/** `PATCH /api/events/{id}`: any subset of the event's fields. */
+export const groupEventPatchBodySchema = groupEventPatchSchema;
+
+/**
+ * `POST /api/events/batch`. Each item is an event plus an optional `idempotency_key`; items are
+ * validated one by one by the service, so one invalid item is reported in its result and never fails
+ * the others.
+ */
+export const eventBatchBodySchema = z.strictObject({
+  events: z
+    .array(
+      z
+        .record(z.string(), z.unknown())
+        .describe('An event (see CreateEventRequest) plus an optional `idempotency_key`.'),
+    )
+    .min(1)
+    .max(MAX_BULK_EVENTS)
+    .describe(`1-${MAX_BULK_EVENTS} events.`),
+});
+
+export const eventIdParamsSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._=+-]{1,512}$/, 'must be an event id as returned by the API')
+    .describe('Event id, as returned by POST /api/events or GET /api/events.'),
+});
+
+export const listEventsQuerySchema = z.strictObject({
+  from: isoWithOffset.optional().describe('Start of the calendar view (default: now).'),
+  to: isoWithOffset.optional().describe('End of the calendar view (default: from + 30 days).'),
+  continuation_token: z.string().min(1).max(4096).optional().describe('From the previous page.'),
+});
+
+export const cancelEventBodySchema = z.strictObject({
+  comment: z.string().max(2000).optional().describe('Sent to the attendees with the cancellation.'),
+});
 
 // ---------------------------------------------------------------------------------------------------
 // Responses (strict, so tests also prove that nothing else, such as a token, is ever returned)
@@ -312,7 +331,42 @@ export const validateSummarySchema = z.strictObject({
   ),
 });
 
-export const createdEventSchema = z.strictObject({ id: z.string(), web_link: z.string().nullable() });
+export const groupEventResponseSchema = z
+  .strictObject({
+    id: z.string(),
+    web_link: z.string().nullable(),
+    subject: z.string(),
+    start: isoTime,
+    end: isoTime,
+    time_zone: z.string(),
+    all_day: z.boolean(),
+    location: z.string().nullable(),
+    attendees: z.array(z.string()),
+    is_cancelled: z.boolean(),
+  })
+  .describe('An event; start and end are UTC instants.');
+
+export const createdEventSchema = groupEventResponseSchema;
+
+export const eventListSchema = z.strictObject({
+  items: z.array(groupEventResponseSchema),
+  continuation_token: z.string().nullable(),
+});
+
+export const bulkEventSummarySchema = z.strictObject({
+  created: z.number().int(),
+  failed: z.number().int(),
+  results: z.array(
+    z.strictObject({
+      index: z.number().int(),
+      status: z.number().int().describe('201 created, 200 an idempotent repeat, 4xx/5xx failed.'),
+      id: z.string().optional(),
+      problem: z
+        .strictObject({ status: z.number().int(), code: z.string(), detail: z.string(), hint: z.string() })
+        .optional(),
+    }),
+  ),
+});
 
 const healthCheckSchema = z.strictObject({
   status: z.enum(['ok', 'degraded']),
@@ -349,5 +403,8 @@ export type ResponseSchemasMatchServiceTypes = [
   Assert<Exact<z.output<typeof cleanupSummarySchema>, CleanupSummary>>,
   Assert<Exact<z.output<typeof validateSummarySchema>, ValidateSummary>>,
   Assert<Exact<z.output<typeof createdEventSchema>, CreatedEvent>>,
+  Assert<Exact<z.output<typeof groupEventResponseSchema>, GroupEvent>>,
+  Assert<Exact<z.output<typeof eventListSchema>, EventListResult>>,
+  Assert<Exact<z.output<typeof bulkEventSummarySchema>, BulkEventSummary>>,
   Assert<Exact<z.output<typeof healthReportSchema>, HealthReport>>,
 ];

@@ -2,8 +2,13 @@ import type { Config } from './config';
 import type {
   AcquireResult,
   CleanupSummary,
+  BulkEventInput,
+  BulkEventSummary,
   CreatedEvent,
+  EventListResult,
+  GroupEvent,
   GroupEventInput,
+  GroupEventPatch,
   HealthReport,
   OperationContext,
   RefreshSummary,
@@ -48,7 +53,31 @@ export interface TokenServiceApi {
     limit?: number;
   }): Promise<TokenListResult>;
   rotateKey(ctx?: OperationContext): Promise<RotateKeySummary>;
-  createGroupEvent(event: GroupEventInput, ctx?: OperationContext): Promise<CreatedEvent>;
+  /** Exactly once; a repeated `idempotencyKey` (per caller, 24 h) returns the original event. */
+  createGroupEvent(
+    event: GroupEventInput,
+    options?: { idempotencyKey?: string },
+    ctx?: OperationContext,
+  ): Promise<CreatedEvent>;
+  /** Up to 1 000 events through `$batch` at the mailbox's concurrency limit; per-item results. */
+  createGroupEvents(
+    events: BulkEventInput[],
+    options?: {
+      onProgress?: (progress: { done: number; total: number; created: number; failed: number }) => void;
+    },
+    ctx?: OperationContext,
+  ): Promise<BulkEventSummary>;
+  /** Throws `EVENT_NOT_FOUND` (404) for an unknown id. */
+  getGroupEvent(id: string): Promise<GroupEvent>;
+  listGroupEvents(options?: {
+    from?: string;
+    to?: string;
+    continuationToken?: string;
+  }): Promise<EventListResult>;
+  updateGroupEvent(id: string, patch: GroupEventPatch, ctx?: OperationContext): Promise<GroupEvent>;
+  /** Only the organizer may cancel (`EVENT_NOT_ORGANIZER` otherwise); Graph notifies the attendees. */
+  cancelGroupEvent(id: string, options?: { comment?: string }, ctx?: OperationContext): Promise<void>;
+  deleteGroupEvent(id: string, ctx?: OperationContext): Promise<void>;
   health(): Promise<HealthReport>;
   /** Delegated sign-in (docs/delegated.md): browser flow, started by an administrator. */
   startSignIn(

@@ -228,6 +228,30 @@ export const ERRORS = Object.freeze({
     403,
     'The dev sign-in answers only on this machine: open the admin page at http://localhost:<port>/api/admin (not through a LAN address, a tunnel or another host name).',
   ),
+  EVENT_NOT_FOUND: info(
+    'EVENT_NOT_FOUND',
+    'request',
+    404,
+    'No event with this id in the group calendar (deleted, or an id from another calendar). List events with GET /api/events?from=&to= to find it.',
+  ),
+  EVENT_NOT_ORGANIZER: info(
+    'EVENT_NOT_ORGANIZER',
+    'request',
+    403,
+    'Only the organizer can cancel a meeting, and the service account is not its organizer. Delete it instead (DELETE /api/events/{id}), or ask the organizer to cancel it.',
+  ),
+  IDEMPOTENCY_KEY_REUSED: info(
+    'IDEMPOTENCY_KEY_REUSED',
+    'request',
+    409,
+    'This Idempotency-Key was used in the last 24 hours for a different event. Use a new key for a new event; repeat a request only with exactly the same body.',
+  ),
+  EVENT_OUTCOME_UNKNOWN: info(
+    'EVENT_OUTCOME_UNKNOWN',
+    'transient',
+    503,
+    'Microsoft Graph may or may not have created the event and could not be asked. Retry with the same Idempotency-Key: the event is never created twice.',
+  ),
   INVALID_REQUEST: info('INVALID_REQUEST', 'request', 400, 'Correct the request as the message says.'),
   INTERNAL: info(
     'INTERNAL',
@@ -416,6 +440,12 @@ export const GRAPH_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze({
     'request',
     400,
     'Graph rejected the event. Check its fields.',
+  ),
+  TimeZoneNotSupportedException: info(
+    'GRAPH_INVALID_TIME_ZONE',
+    'request',
+    400,
+    'Use an IANA time zone name that Graph supports, e.g. Europe/Amsterdam.',
   ),
   ErrorInvalidTimeZone: info(
     'GRAPH_INVALID_TIME_ZONE',

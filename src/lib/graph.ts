@@ -1,13 +1,76 @@
 import type { Clock } from './clock';
 import { ERRORS, GRAPH_ERRORS, GraphTokenError, sanitize } from './errors';
 import { parseRetryAfter, withRetry } from './retry';
-import type { CreatedEvent, GroupEventInput } from './types';
+
+export type GraphMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface GraphResponse {
   status: number;
   body: Record<string, unknown>;
-  /** The `WWW-Authenticate` header of a 401 (a CAE claims challenge may be in it). */
-  wwwAuthenticate?: string;
+  /** Response headers (lower-case names); absent on responses taken from inside a `$batch`. */
+  headers?: Record<string, string>;
+}
+
+/** One request of a JSON batch (`POST /$batch`), with a URL relative to the API version. */
+export interface GraphBatchRequest {
+  id: string;
+  method: GraphMethod;
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  dependsOn?: string[];
+}
+
+export interface GraphBatchResponse {
+  id: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A request that got no HTTP answer. `requestSent` tells whether Graph may have acted on it: a refused
+ * connection or failed TLS handshake never reached Graph; a reset or timeout after sending may have
+ * (docs/events.md, "Exactly once").
+ */
+export class GraphNetworkError extends GraphTokenError {
+  constructor(
+    message: string,
+    readonly requestSent: boolean,
+    cause: unknown,
+  ) {
+    super(ERRORS.GRAPH_UNAVAILABLE, message, { cause });
+    this.name = 'GraphNetworkError';
+  }
+}
+
+/** Error codes (undici/Node) of failures that happen before any byte of the request reaches Graph. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+]);
+
+function requestWasSent(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NOT_SENT.has(code)) return false;
+  }
+  return true;
+}
+
+function headersOf(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => (out[name.toLowerCase()] = value));
+  return out;
 }
 
 /** The one module that talks to Microsoft Graph. */
@@ -18,14 +81,18 @@ export class GraphClient {
     private readonly timeoutMs = 15000,
   ) {}
 
-  /** One request, no retries. Network failures become `GRAPH_UNAVAILABLE`; HTTP errors are returned. */
-  async send(
-    method: 'GET' | 'POST',
+  /**
+   * One request, no retries, every HTTP answer returned as it came. A failure without an answer is a
+   * `GraphNetworkError` that says whether the request may have reached Graph.
+   */
+  async request(
+    method: GraphMethod,
     path: string,
     accessToken: string,
-    body?: unknown,
-  ): Promise<GraphResponse> {
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<GraphResponse & { headers: Record<string, string> }> {
     let response: Response;
+    const { body } = options;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
@@ -33,34 +100,50 @@ export class GraphClient {
           authorization: `Bearer ${accessToken}`,
           accept: 'application/json',
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...options.headers,
         },
         body: body !== undefined ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (cause) {
-      throw new GraphTokenError(ERRORS.GRAPH_UNAVAILABLE, 'Microsoft Graph could not be reached', { cause });
+      throw new GraphNetworkError('Microsoft Graph could not be reached', requestWasSent(cause), cause);
     }
-    const text = await response.text().catch(() => '');
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (cause) {
+      // The status line arrived, the body did not: Graph acted on the request.
+      throw new GraphNetworkError('Microsoft Graph dropped the response', true, cause);
+    }
     let parsed: Record<string, unknown> = {};
     try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      const value = text ? (JSON.parse(text) as unknown) : {};
+      if (value && typeof value === 'object' && !Array.isArray(value))
+        parsed = value as Record<string, unknown>;
     } catch {
       parsed = {};
     }
-    if (response.status === 429 || response.status >= 500) {
-      throw new GraphTokenError(
-        ERRORS.GRAPH_UNAVAILABLE,
-        `Microsoft Graph answered HTTP ${response.status}`,
-        { retryAfterSeconds: parseRetryAfter(response.headers.get('retry-after'), this.clock.now()) },
-      );
-    }
-    const wwwAuthenticate = response.headers.get('www-authenticate') ?? undefined;
-    return { status: response.status, body: parsed, ...(wwwAuthenticate ? { wwwAuthenticate } : {}) };
+    return { status: response.status, body: parsed, headers: headersOf(response.headers) };
+  }
+
+  /** One request, no retries. Network failures become `GRAPH_UNAVAILABLE`; 429/5xx are thrown too. */
+  async send(method: GraphMethod, path: string, accessToken: string, body?: unknown): Promise<GraphResponse> {
+    const response = await this.request(method, path, accessToken, { body });
+    if (response.status === 429 || response.status >= 500) throw this.transient(response);
+    return response;
+  }
+
+  /** A 429/5xx answer as a transient error carrying its Retry-After. */
+  transient(response: GraphResponse): GraphTokenError {
+    return new GraphTokenError(ERRORS.GRAPH_UNAVAILABLE, `Microsoft Graph answered HTTP ${response.status}`, {
+      retryAfterSeconds: parseRetryAfter(response.headers?.['retry-after'], this.clock.now()),
+      upstreamCode: graphErrorCode(response),
+    });
   }
 
   /** `send` with transient failures (429, 5xx, network) retried with backoff and Retry-After. */
   sendWithRetry(
-    method: 'GET' | 'POST',
+    method: GraphMethod,
     path: string,
     accessToken: string,
     body?: unknown,
@@ -75,31 +158,51 @@ export class GraphClient {
     return this.send('GET', '/me', accessToken);
   }
 
-  createEvent(accessToken: string, groupId: string, event: GroupEventInput): Promise<GraphResponse> {
-    return this.sendWithRetry(
-      'POST',
-      `/groups/${encodeURIComponent(groupId)}/events`,
-      accessToken,
-      toGraphEvent(event),
-    );
+  /** JSON batching: up to 20 requests in one `POST /$batch`; each answer comes back with its own status. */
+  async batch(
+    accessToken: string,
+    requests: GraphBatchRequest[],
+  ): Promise<GraphResponse & { responses?: GraphBatchResponse[] }> {
+    if (requests.length > 20)
+      throw new GraphTokenError(ERRORS.INTERNAL, 'A Graph batch holds at most 20 requests');
+    const response = await this.request('POST', '/$batch', accessToken, {
+      body: {
+        requests: requests.map((r) => ({
+          id: r.id,
+          method: r.method,
+          url: r.url,
+          ...(r.body !== undefined
+            ? { body: r.body, headers: { 'content-type': 'application/json', ...r.headers } }
+            : r.headers
+              ? { headers: r.headers }
+              : {}),
+          ...(r.dependsOn ? { dependsOn: r.dependsOn } : {}),
+        })),
+      },
+    });
+    if (response.status !== 200 || !Array.isArray(response.body.responses)) return response;
+    const responses = (response.body.responses as Array<Record<string, unknown>>).map((r) => ({
+      id: String(r.id ?? ''),
+      status: Number(r.status ?? 0),
+      headers: Object.fromEntries(
+        Object.entries((r.headers as Record<string, unknown>) ?? {}).map(([k, v]) => [
+          k.toLowerCase(),
+          String(v),
+        ]),
+      ),
+      body:
+        r.body && typeof r.body === 'object' && !Array.isArray(r.body)
+          ? (r.body as Record<string, unknown>)
+          : {},
+    }));
+    return { ...response, responses };
   }
 }
 
-/** SPEC §5.2 → Graph's event resource. */
-export function toGraphEvent(event: GroupEventInput): Record<string, unknown> {
-  const timeZone = event.time_zone ?? 'UTC';
-  return {
-    subject: event.subject,
-    start: { dateTime: event.start, timeZone },
-    end: { dateTime: event.end, timeZone },
-    ...(event.body !== undefined
-      ? { body: { contentType: event.body_type === 'html' ? 'html' : 'text', content: event.body } }
-      : {}),
-    ...(event.location !== undefined ? { location: { displayName: event.location } } : {}),
-    ...(event.attendees?.length
-      ? { attendees: event.attendees.map((address) => ({ emailAddress: { address }, type: 'required' })) }
-      : {}),
-  };
+/** Graph's error code of an answer (`ErrorAccessDenied`), if it carries one. */
+export function graphErrorCode(response: GraphResponse): string | undefined {
+  const code = (response.body.error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** Graph's error body → a service error with the Graph code in the message and a hint. */
@@ -114,6 +217,19 @@ export function graphError(response: GraphResponse): GraphTokenError {
   return new GraphTokenError(ERRORS.GRAPH_ERROR, message, { upstreamCode: code });
 }
 
-export function toCreatedEvent(body: Record<string, unknown>): CreatedEvent {
-  return { id: String(body.id ?? ''), web_link: typeof body.webLink === 'string' ? body.webLink : null };
+/**
+ * The claims of a continuous access evaluation challenge: a 401 whose `WWW-Authenticate` says
+ * `Bearer ... error="insufficient_claims", claims="<base64 JSON>"`. Undefined for any other 401.
+ */
+export function parseClaimsChallenge(header: string | undefined): string | undefined {
+  if (!header || !/error\s*=\s*"?insufficient_claims"?/i.test(header)) return undefined;
+  const match = /claims\s*=\s*"([^"]*)"/i.exec(header);
+  if (!match?.[1]) return undefined;
+  try {
+    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+    JSON.parse(decoded);
+    return decoded;
+  } catch {
+    return undefined;
+  }
 }

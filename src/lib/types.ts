@@ -216,21 +216,73 @@ export interface RotateKeySummary {
   rotated: number;
 }
 
-/** SPEC §5.2, already validated by the caller's schema. */
+/**
+ * An event as callers give it (docs/events.md): `start`/`end` are instants with an offset (dates
+ * `YYYY-MM-DD` with `all_day`, end exclusive); `time_zone` is the IANA zone it is shown in.
+ */
 export interface GroupEventInput {
   subject: string;
   start: string;
   end: string;
   time_zone?: string;
+  all_day?: boolean;
   body?: string;
   body_type?: 'html' | 'text';
   location?: string;
   attendees?: string[];
 }
 
-export interface CreatedEvent {
+/** `PATCH`: any subset of the same fields. */
+export type GroupEventPatch = Partial<GroupEventInput>;
+
+/** One item of a bulk create: an event, optionally with its own idempotency key. */
+export interface BulkEventInput extends GroupEventInput {
+  idempotency_key?: string;
+}
+
+/** An event as the service returns it: `start`/`end` are UTC instants (`...Z`). */
+export interface GroupEvent {
   id: string;
   web_link: string | null;
+  subject: string;
+  start: string;
+  end: string;
+  time_zone: string;
+  all_day: boolean;
+  location: string | null;
+  attendees: string[];
+  is_cancelled: boolean;
+}
+
+/** What a create returns: the event as Graph stored it. */
+export type CreatedEvent = GroupEvent;
+
+export interface EventListResult {
+  items: GroupEvent[];
+  continuation_token: string | null;
+}
+
+/** A failed item of a bulk create, as RFC 9457-like fields. */
+export interface EventProblem {
+  status: number;
+  code: string;
+  detail: string;
+  hint: string;
+}
+
+export interface BulkEventResult {
+  /** Position in the request. */
+  index: number;
+  /** 201 created, 200 an idempotent repeat, 4xx/5xx failed (see `problem`). */
+  status: number;
+  id?: string;
+  problem?: EventProblem;
+}
+
+export interface BulkEventSummary {
+  created: number;
+  failed: number;
+  results: BulkEventResult[];
 }
 
 export interface HealthReport {

@@ -62,7 +62,12 @@ describe('SandboxGraph', () => {
     });
     expect(created.status).toBe(201);
     const event = (await created.json()) as Record<string, unknown>;
-    expect(event).toMatchObject({ subject: 'Open day', start: EVENT.start, end: EVENT.end });
+    // Graph answers a create in the zone it was given, with seven-digit fractions.
+    expect(event).toMatchObject({
+      subject: 'Open day',
+      start: { dateTime: '2026-12-01T09:00:00.0000000', timeZone: 'Europe/Amsterdam' },
+      end: { dateTime: '2026-12-01T11:00:00.0000000', timeZone: 'Europe/Amsterdam' },
+    });
     expect(event.webLink).toMatch(/^https:\/\//);
     expect(graph.events).toHaveLength(1);
     expect(graph.events[0]).toMatchObject({ id: event.id, groupId: graph.groupIds[0], body: EVENT });
@@ -150,5 +155,67 @@ describe('SandboxGraph', () => {
     expect(counts).toMatchObject({ me: 3, events: 1 });
     const events = (await (await fetch(`${control}/events`)).json()) as { events: unknown[] };
     expect(Array.isArray(events.events)).toBe(true);
+  });
+
+  it('takes wall-clock times only, keeps the instant it understood, and de-duplicates by transactionId', async () => {
+    const token = await graphToken(idp);
+    const path = `/groups/${graph.groupIds[0]}/events`;
+    const withOffset = await call(path, token, {
+      method: 'POST',
+      body: JSON.stringify({ ...EVENT, start: { dateTime: '2026-12-01T09:00:00+01:00', timeZone: 'UTC' } }),
+    });
+    expect(withOffset.status).toBe(400);
+    const badZone = await call(path, token, {
+      method: 'POST',
+      body: JSON.stringify({
+        ...EVENT,
+        start: { dateTime: '2026-12-01T09:00:00', timeZone: 'Mars/Olympus' },
+      }),
+    });
+    expect(((await badZone.json()) as { error: { code: string } }).error.code).toBe(
+      'TimeZoneNotSupportedException',
+    );
+    const body = JSON.stringify({ ...EVENT, transactionId: 'tx-1' });
+    const first = (await (await call(path, token, { method: 'POST', body })).json()) as { id: string };
+    const repeat = await call(path, token, { method: 'POST', body });
+    expect(repeat.status).toBe(201);
+    expect(((await repeat.json()) as { id: string }).id).toBe(first.id);
+    expect(graph.events.filter((e) => e.transactionId === 'tx-1')).toHaveLength(1);
+    expect(graph.events.find((e) => e.id === first.id)!.start).toBe('2026-12-01T08:00:00.000Z');
+    expect(graph.counts.deduplicated).toBe(1);
+  });
+
+  it('runs at most 4 requests per mailbox: a 5th gets 429 MailboxConcurrency; a batch stays within the limit', async () => {
+    const token = await graphToken(idp);
+    const path = `/groups/${graph.groupIds[0]}/events`;
+    graph.setLatency(200);
+    try {
+      const answers = await Promise.all(Array.from({ length: 5 }, () => call(path, token)));
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses).toEqual([200, 200, 200, 200, 429]);
+      const throttled = answers.find((a) => a.status === 429)!;
+      expect(throttled.headers.get('retry-after')).toBe('1');
+      expect(await throttled.text()).toContain('MailboxConcurrency');
+      expect(graph.counts).toMatchObject({ max_in_flight: 4, mailbox_rejected: 1 });
+      graph.resetCounts();
+      const requests = Array.from({ length: 20 }, (_, i) => ({
+        id: String(i),
+        method: 'POST',
+        url: path,
+        body: { ...EVENT, subject: `Batched ${i}` },
+        headers: { 'content-type': 'application/json' },
+      }));
+      const batch = await call('/$batch', token, { method: 'POST', body: JSON.stringify({ requests }) });
+      const responses = ((await batch.json()) as { responses: { id: string; status: number }[] }).responses;
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
+      expect(graph.counts).toMatchObject({ batches: 1, max_in_flight: 4, mailbox_rejected: 0 });
+      const tooMany = await call('/$batch', token, {
+        method: 'POST',
+        body: JSON.stringify({ requests: [...requests, { ...requests[0], id: '20' }] }),
+      });
+      expect(tooMany.status).toBe(400);
+    } finally {
+      graph.setLatency(0);
+    }
   });
 });

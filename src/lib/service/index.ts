@@ -11,11 +11,18 @@ import { DelegatedIdentity, type DeviceCodePrompt } from '../identity/delegated'
 import { createJsonLogger, type Logger } from '../logger';
 import { SecretSource } from '../secrets';
 import { publicRecord, TokenStore } from '../store';
+import { tableClientFor } from '../store/connection';
+import { IdempotencyStore } from '../store/idempotency';
 import type {
   AcquireResult,
+  BulkEventInput,
+  BulkEventSummary,
   CleanupSummary,
   CreatedEvent,
+  EventListResult,
+  GroupEvent,
   GroupEventInput,
+  GroupEventPatch,
   HealthReport,
   OperationContext,
   RefreshResult,
@@ -35,7 +42,7 @@ import { cleanupOldTokens } from './cleanup';
 import type { ServiceCore, ServiceStats } from './context';
 import { deactivate } from './deactivate';
 import { recordError } from './errorRule';
-import { createGroupEvent } from './events';
+import * as events from './events';
 import { health } from './health';
 import { MemoryCache } from './memoryCache';
 import { registerMetrics } from './metrics';
@@ -73,6 +80,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   private readonly memory: MemoryCache;
   private readonly usage: UsageRecorder;
   private readonly status: StatusView;
+  private readonly events: events.EventDeps;
   private closed = false;
 
   constructor(options: TokenServiceOptions = {}) {
@@ -103,6 +111,20 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     this.status = status = new StatusView(this.core);
     this.usage = new UsageRecorder(this.core);
     registerMetrics(this.core);
+    const core = this.core;
+    this.events = {
+      config,
+      clock,
+      logger,
+      graph: core.graph,
+      // The configured token type; a CAE challenge's claims go to the identity provider with the refresh.
+      token: (options) => this.tokenFunction()(options),
+      audit: events.eventAuditWriter(core.store, clock, logger),
+      idempotency: new IdempotencyStore(
+        tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
+        clock,
+      ),
+    };
   }
 
   /** Identity-provider calls made by this instance, by grant (ROPC client). */
@@ -255,11 +277,18 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return this.usage.flush();
   }
 
-  cleanupOldTokens(
+  async cleanupOldTokens(
     options: { tokenType?: TokenType } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<CleanupSummary> {
-    return cleanupOldTokens(this.core, options, ctx);
+    const summary = await cleanupOldTokens(this.core, options, ctx);
+    // Idempotency keys are remembered 24 h; the daily cleanup removes the older ones.
+    const expired = await this.events.idempotency.deleteExpired().catch((error: unknown) => {
+      this.core.logger.log('warn', 'idempotency_cleanup_failed', { code: toGraphTokenError(error).code });
+      return 0;
+    });
+    if (expired > 0) this.core.logger.log('info', 'idempotency_keys_deleted', { count: expired });
+    return summary;
   }
 
   validateTokens(
@@ -308,8 +337,57 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return rotateKey(this.core, ctx);
   }
 
-  createGroupEvent(event: GroupEventInput, ctx: OperationContext = libraryContext()): Promise<CreatedEvent> {
-    return createGroupEvent(this.core, () => this.getAccessToken(), event, ctx);
+  // ---- events (./events/: exact times, exactly once, bulk; docs/events.md). The audit table must exist.
+
+  createGroupEvent(
+    event: GroupEventInput,
+    options: { idempotencyKey?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<CreatedEvent> {
+    return this.withTables(() => events.createGroupEvent(this.events, event, options, ctx));
+  }
+
+  createGroupEvents(
+    items: BulkEventInput[],
+    options: { onProgress?: (progress: events.BulkProgress) => void } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<BulkEventSummary> {
+    return this.withTables(() => events.createGroupEvents(this.events, items, options, ctx));
+  }
+
+  getGroupEvent(id: string): Promise<GroupEvent> {
+    return events.getGroupEvent(this.events, id);
+  }
+
+  listGroupEvents(
+    options: { from?: string; to?: string; continuationToken?: string } = {},
+  ): Promise<EventListResult> {
+    return events.listGroupEvents(this.events, options);
+  }
+
+  updateGroupEvent(
+    id: string,
+    patch: GroupEventPatch,
+    ctx: OperationContext = libraryContext(),
+  ): Promise<GroupEvent> {
+    return this.withTables(() => events.updateGroupEvent(this.events, id, patch, ctx));
+  }
+
+  cancelGroupEvent(
+    id: string,
+    options: { comment?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<void> {
+    return this.withTables(() => events.cancelGroupEvent(this.events, id, options, ctx));
+  }
+
+  deleteGroupEvent(id: string, ctx: OperationContext = libraryContext()): Promise<void> {
+    return this.withTables(() => events.deleteGroupEvent(this.events, id, ctx));
+  }
+
+  private async withTables<T>(work: () => Promise<T>): Promise<T> {
+    await this.core.store.ensureTables();
+    return work();
   }
 
   health(): Promise<HealthReport> {

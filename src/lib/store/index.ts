@@ -24,6 +24,7 @@ import * as lease from './lease';
 
 export * from './connection';
 export * from './entities';
+export { AUDIT_PARTITIONS, type AuditKind } from './audit';
 
 /**
  * The one module that talks to Table Storage (layout: docs/architecture.md, "Table layout").
@@ -331,8 +332,8 @@ export class TokenStore {
     return lease.releaseLease(this.tokens, type, owner);
   }
 
-  writeAudit(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry> {
-    return this.call(() => audit.writeAudit(this.audit, entry));
+  writeAudit(entry: Omit<AuditEntry, 'id'>, kind: audit.AuditKind = 'tokens'): Promise<AuditEntry> {
+    return this.call(() => audit.writeAudit(this.audit, entry, kind));
   }
 
   recentAudit(limit: number): Promise<AuditEntry[]> {

@@ -1,0 +1,317 @@
+/**
+ * `graph-tokens events ...`: group calendar events from a terminal (docs/events.md). Thin adapters over
+ * the service's event methods; `import` reads a .json array or a .csv with a header row.
+ */
+import type { Command } from 'commander';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { validateBulk } from '../lib/service/events';
+import type { BulkEventInput, BulkEventSummary, EventListResult, GroupEvent } from '../lib/types';
+import { type CliDeps, type CommonOptions, print, reportFailure, runServiceCommand } from './context';
+import { EXIT, type ExitCode, usageError } from './failure';
+import { table } from '../lib/format';
+import { withCommonOptions } from './options';
+import type { ProgressStream } from './progress';
+
+type Done = (code: ExitCode) => void;
+
+const CSV_COLUMNS = [
+  'subject',
+  'start',
+  'end',
+  'time_zone',
+  'all_day',
+  'body',
+  'body_type',
+  'location',
+  'attendees',
+  'idempotency_key',
+] as const;
+
+/** A CSV row → an event: empty cells are absent, `attendees` split on `;`, `all_day` true/false. */
+function fromCsvRow(row: Record<string, string>, line: number): Record<string, unknown> {
+  const event: Record<string, unknown> = {};
+  for (const [column, raw] of Object.entries(row)) {
+    const value = raw.trim();
+    if (value === '') continue;
+    if (column === 'attendees')
+      event.attendees = value
+        .split(';')
+        .map((a) => a.trim())
+        .filter(Boolean);
+    else if (column === 'all_day') {
+      if (!/^(true|false|yes|no|1|0)$/i.test(value)) {
+        throw usageError(`line ${line}: all_day must be true or false`, 'Write true or false.');
+      }
+      event.all_day = /^(true|yes|1)$/i.test(value);
+    } else event[column] = value;
+  }
+  return event;
+}
+
+/** Reads the events of FILE; a file that is not a list of events is a usage error (exit 2). */
+export function readEventsFile(path: string): BulkEventInput[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw usageError(`cannot read ${path}`, 'Give the path of a .json or .csv file.');
+  }
+  const kind = extname(path).toLowerCase();
+  if (kind === '.json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw usageError(`${path} is not valid JSON`, 'The file must be a JSON array of events.');
+    }
+    if (!Array.isArray(value))
+      throw usageError(`${path} is not a JSON array`, 'The file must be a JSON array of events.');
+    return value as BulkEventInput[];
+  }
+  if (kind === '.csv') {
+    let rows: Record<string, string>[];
+    try {
+      rows = parseCsv(text, { columns: true, skip_empty_lines: true, bom: true, trim: false }) as Record<
+        string,
+        string
+      >[];
+    } catch (error) {
+      throw usageError(
+        `${path}: ${(error as Error).message.split('\n')[0]}`,
+        'Check the CSV quoting and column count.',
+      );
+    }
+    const header = rows.length > 0 ? Object.keys(rows[0]!) : [];
+    const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
+    if (unknown.length > 0) {
+      throw usageError(
+        `${path}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+        `Columns: ${CSV_COLUMNS.join(', ')} (subject, start and end are required).`,
+      );
+    }
+    return rows.map((row, i) => fromCsvRow(row, i + 2) as unknown as BulkEventInput);
+  }
+  throw usageError(`${path}: unknown file type`, 'Use a .json array or a .csv with a header row.');
+}
+
+/** `[####......] 420/1000` on a terminal; nothing on a pipe. */
+function progressBar(stream: ProgressStream): { update(done: number, total: number): void; end(): void } {
+  if (!stream.isTTY) return { update: () => undefined, end: () => undefined };
+  return {
+    update(done, total) {
+      const width = 30;
+      const filled = Math.round((done / Math.max(1, total)) * width);
+      stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    },
+    end() {
+      stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+function renderEvent(event: GroupEvent): string {
+  return [
+    `${event.subject}${event.is_cancelled ? ' (cancelled)' : ''}`,
+    `id: ${event.id}`,
+    `${event.all_day ? 'all day ' : ''}${event.start} → ${event.end} (shown in ${event.time_zone})`,
+    ...(event.location ? [`location: ${event.location}`] : []),
+    ...(event.attendees.length ? [`attendees: ${event.attendees.join(', ')}`] : []),
+    ...(event.web_link ? [`link: ${event.web_link}`] : []),
+  ].join('\n');
+}
+
+function renderList(list: EventListResult): string {
+  if (list.items.length === 0) return 'No events in this range.';
+  const rows = table(list.items, [
+    { header: 'START', value: (e) => e.start },
+    { header: 'END', value: (e) => e.end },
+    { header: 'SUBJECT', value: (e) => `${e.subject}${e.is_cancelled ? ' (cancelled)' : ''}`, maxWidth: 40 },
+    { header: 'ID', value: (e) => e.id, maxWidth: 24 },
+  ]);
+  return list.continuation_token ? `${rows}\n(more: --continuation-token ${list.continuation_token})` : rows;
+}
+
+function renderSummary(summary: BulkEventSummary, dryRun = false): string {
+  const lines = [
+    dryRun
+      ? `${summary.created} valid, ${summary.failed} invalid (dry run: nothing sent)`
+      : `${summary.created} created, ${summary.failed} failed`,
+  ];
+  for (const r of summary.results.filter((x) => x.problem)) {
+    lines.push(`  #${r.index + 1}: [${r.problem!.code}] ${r.problem!.detail}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerEventsCommands(program: Command, deps: CliDeps, done: Done): void {
+  const events = program
+    .command('events')
+    .description('group calendar events (GRAPH_GROUP_ID) with the managed token');
+
+  withCommonOptions(
+    events
+      .command('import')
+      .description('create up to 1 000 events from a .json array or a .csv with a header row')
+      .argument('<file>', '.json (array of events) or .csv (columns: ' + CSV_COLUMNS.join(', ') + ')')
+      .option('--dry-run', 'validate only; send nothing')
+      .addHelpText(
+        'after',
+        '\nCSV: attendees separated by ";", all_day true/false. Exits 1 when any event failed.\n' +
+          'Example:\n  graph-tokens events import events.csv --dry-run',
+      ),
+  ).action(async (file: string, options: CommonOptions & { dryRun?: boolean }) => {
+    let items: BulkEventInput[];
+    try {
+      items = readEventsFile(resolve(deps.cwd, file));
+      if (items.length > 1000)
+        throw usageError(`${file} has ${items.length} events`, 'Import at most 1 000 at a time.');
+    } catch (error) {
+      return done(reportFailure(deps, options, error));
+    }
+    if (options.dryRun) {
+      const checked = validateBulk(items);
+      const summary: BulkEventSummary = {
+        created: checked.filter((c) => !('code' in c)).length,
+        failed: checked.filter((c) => 'code' in c).length,
+        results: checked.map((c, index) =>
+          'code' in c ? { index, status: c.status, problem: c } : { index, status: 200 },
+        ),
+      };
+      print(deps, options, summary, (s) => renderSummary(s, true));
+      return done(summary.failed > 0 ? EXIT.usage : EXIT.ok);
+    }
+    const bar = progressBar(deps.stderr);
+    done(
+      await runServiceCommand(deps, options, {
+        progress: '', // the progress bar below
+        run: async (service, ctx) => {
+          try {
+            return await service.createGroupEvents(
+              items,
+              { onProgress: (p) => bar.update(p.done, p.total) },
+              ctx,
+            );
+          } finally {
+            bar.end();
+          }
+        },
+        render: (summary) => renderSummary(summary),
+        exitCode: (summary) => (summary.failed > 0 ? EXIT.failed : EXIT.ok),
+      }),
+    );
+  });
+
+  withCommonOptions(
+    events
+      .command('list')
+      .description('events between two instants (calendar view; default: the next 30 days)')
+      .option('--from <instant>', 'start, ISO 8601 with an offset (default: now)')
+      .option('--to <instant>', 'end, ISO 8601 with an offset (default: from + 30 days)')
+      .option('--continuation-token <token>', 'the page after a previous `events list`'),
+  ).action(async (options: CommonOptions & { from?: string; to?: string; continuationToken?: string }) => {
+    done(
+      await runServiceCommand(deps, options, {
+        progress: 'Listing events',
+        run: (service) =>
+          service.listGroupEvents({
+            from: options.from,
+            to: options.to,
+            continuationToken: options.continuationToken,
+          }),
+        render: renderList,
+        exitCode: () => EXIT.ok,
+      }),
+    );
+  });
+
+  withCommonOptions(events.command('get').description('show one event').argument('<id>', 'event id')).action(
+    async (id: string, options: CommonOptions) => {
+      done(
+        await runServiceCommand(deps, options, {
+          progress: 'Reading event',
+          run: (service) => service.getGroupEvent(id),
+          render: renderEvent,
+          exitCode: () => EXIT.ok,
+        }),
+      );
+    },
+  );
+
+  withCommonOptions(
+    events
+      .command('update')
+      .description('change some fields of an event')
+      .argument('<id>', 'event id')
+      .option('--subject <text>', 'new subject')
+      .option('--start <instant>', 'new start (ISO 8601 with an offset)')
+      .option('--end <instant>', 'new end (ISO 8601 with an offset)')
+      .option('--time-zone <zone>', 'IANA zone the event is shown in')
+      .option('--location <text>', 'new location'),
+  ).action(
+    async (
+      id: string,
+      options: CommonOptions & {
+        subject?: string;
+        start?: string;
+        end?: string;
+        timeZone?: string;
+        location?: string;
+      },
+    ) => {
+      const patch = {
+        ...(options.subject !== undefined ? { subject: options.subject } : {}),
+        ...(options.start !== undefined ? { start: options.start } : {}),
+        ...(options.end !== undefined ? { end: options.end } : {}),
+        ...(options.timeZone !== undefined ? { time_zone: options.timeZone } : {}),
+        ...(options.location !== undefined ? { location: options.location } : {}),
+      };
+      done(
+        await runServiceCommand(deps, options, {
+          progress: 'Updating event',
+          run: (service, ctx) => service.updateGroupEvent(id, patch, ctx),
+          render: renderEvent,
+          exitCode: () => EXIT.ok,
+        }),
+      );
+    },
+  );
+
+  withCommonOptions(
+    events
+      .command('cancel')
+      .description('cancel a meeting (Graph sends the cancellation to the attendees; organizer only)')
+      .argument('<id>', 'event id')
+      .option('--comment <text>', 'message sent with the cancellation'),
+  ).action(async (id: string, options: CommonOptions & { comment?: string }) => {
+    done(
+      await runServiceCommand(deps, options, {
+        progress: 'Cancelling event',
+        run: async (service, ctx) => {
+          await service.cancelGroupEvent(id, { comment: options.comment }, ctx);
+          return { success: true, id, cancelled: true };
+        },
+        render: () => `Cancelled ${id}.`,
+      }),
+    );
+  });
+
+  withCommonOptions(
+    events
+      .command('delete')
+      .description('delete an event (no cancellation message)')
+      .argument('<id>', 'event id'),
+  ).action(async (id: string, options: CommonOptions) => {
+    done(
+      await runServiceCommand(deps, options, {
+        progress: 'Deleting event',
+        run: async (service, ctx) => {
+          await service.deleteGroupEvent(id, ctx);
+          return { success: true, id, deleted: true };
+        },
+        render: () => `Deleted ${id}.`,
+      }),
+    );
+  });
+}

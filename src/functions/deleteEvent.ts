@@ -1,0 +1,17 @@
+import { app } from '@azure/functions';
+import { handleEndpoint } from '../http/pipeline';
+import { ENDPOINTS } from '../http/routes';
+
+const endpoint = ENDPOINTS.deleteEvent;
+
+export const deleteEvent = handleEndpoint(endpoint, async ({ params, ctx, service }) => {
+  await service().deleteGroupEvent(params.id, ctx);
+  return { body: undefined };
+});
+
+app.http(endpoint.name, {
+  route: endpoint.route,
+  methods: [endpoint.method],
+  authLevel: 'anonymous',
+  handler: deleteEvent,
+});

@@ -1,0 +1,16 @@
+import { app } from '@azure/functions';
+import { handleEndpoint } from '../http/pipeline';
+import { ENDPOINTS } from '../http/routes';
+
+const endpoint = ENDPOINTS.getEvent;
+
+export const getEvent = handleEndpoint(endpoint, async ({ params, service }) => ({
+  body: await service().getGroupEvent(params.id),
+}));
+
+app.http(endpoint.name, {
+  route: endpoint.route,
+  methods: [endpoint.method],
+  authLevel: 'anonymous',
+  handler: getEvent,
+});

@@ -1,0 +1,20 @@
+import { app } from '@azure/functions';
+import { handleEndpoint } from '../http/pipeline';
+import { ENDPOINTS } from '../http/routes';
+
+const endpoint = ENDPOINTS.listEvents;
+
+export const listEvents = handleEndpoint(endpoint, async ({ query, service }) => ({
+  body: await service().listGroupEvents({
+    from: query.from,
+    to: query.to,
+    continuationToken: query.continuation_token,
+  }),
+}));
+
+app.http(endpoint.name, {
+  route: endpoint.route,
+  methods: [endpoint.method],
+  authLevel: 'anonymous',
+  handler: listEvents,
+});

@@ -1,0 +1,16 @@
+import { app } from '@azure/functions';
+import { handleEndpoint } from '../http/pipeline';
+import { ENDPOINTS } from '../http/routes';
+
+const endpoint = ENDPOINTS.updateEvent;
+
+export const updateEvent = handleEndpoint(endpoint, async ({ params, body, ctx, service }) => ({
+  body: await service().updateGroupEvent(params.id, body, ctx),
+}));
+
+app.http(endpoint.name, {
+  route: endpoint.route,
+  methods: [endpoint.method],
+  authLevel: 'anonymous',
+  handler: updateEvent,
+});
