@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerServiceCommands } from './commands';
 import type { CliDeps } from './context';
 import { registerDevTokenCommand } from './dev-token-command';
+import { registerReportCommand } from './report-command';
 import { EXIT, type ExitCode } from './failure';
 import { PACKAGE_VERSION } from '../lib/version';
 
@@ -31,6 +32,7 @@ Examples:
   graph-tokens dev-token --role GraphTokens.Admin`,
     );
   registerServiceCommands(program, deps, done);
+  registerReportCommand(program, deps, done);
   registerDevTokenCommand(program, deps, done);
   return program;
 }

@@ -5,6 +5,7 @@ import type {
   CreatedEvent,
   GroupEventInput,
   HealthReport,
+  MonthlyReport,
   OperationContext,
   RefreshSummary,
   RotateKeySummary,
@@ -47,7 +48,12 @@ export interface TokenServiceApi {
   }): Promise<TokenListResult>;
   rotateKey(ctx?: OperationContext): Promise<RotateKeySummary>;
   createGroupEvent(event: GroupEventInput, ctx?: OperationContext): Promise<CreatedEvent>;
-  health(): Promise<HealthReport>;
+  /** Anonymous summary by default (cached); `detailed` adds every check with detail and hint. */
+  health(options?: { detailed?: boolean }): Promise<HealthReport>;
+  /** Records a timer run, which health checks against the schedule. */
+  recordTimerRun(job: 'refresh' | 'cleanup' | 'validate', outcome: 'success' | 'failure'): Promise<void>;
+  /** The monthly error analysis (`month` = `YYYY-MM`, default the current month, UTC). */
+  report(month?: string): Promise<MonthlyReport>;
   /** Flushes usage counters and releases timers/handles. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { CreatedEvent, GroupEventInput, OperationContext } from '../types';
 import { obtain } from './acquire';
 import { audit } from './audit';
 import type { ServiceCore } from './context';
+import { recordEventMetric } from './metrics';
 
 /** Creates an event in the group calendar with the managed token; a 401 gets one forced refresh and one retry. */
 export async function createGroupEvent(
@@ -27,10 +28,12 @@ export async function createGroupEvent(
     if (response.status !== 201 && response.status !== 200) throw graphError(response);
     const created = toCreatedEvent(response.body);
     await audit(core, ctx, 'create-event', target, 'success', `event=${created.id}`);
+    recordEventMetric(core, 'create', 'success');
     return created;
   } catch (error) {
     const e = toGraphTokenError(error);
     await audit(core, ctx, 'create-event', target, 'failure', e.message, e.code);
+    recordEventMetric(core, 'create', 'failure');
     throw e;
   }
 }

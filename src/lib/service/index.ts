@@ -2,20 +2,21 @@ import type { TokenCredential } from '@azure/identity';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { TokenServiceApi } from '../api';
-import { systemClock, type Clock } from '../clock';
+import { iso, systemClock, type Clock } from '../clock';
 import { loadConfig, type Config, type Environment } from '../config';
 import { toGraphTokenError } from '../errors';
 import { GraphClient } from '../graph';
 import { IdentityClient } from '../identity';
 import { createJsonLogger, type Logger } from '../logger';
 import { SecretSource } from '../secrets';
-import { publicRecord, TokenStore } from '../store';
+import { publicRecord, TokenStore, type TimerJob } from '../store';
 import type {
   AcquireResult,
   CleanupSummary,
   CreatedEvent,
   GroupEventInput,
   HealthReport,
+  MonthlyReport,
   OperationContext,
   RefreshResult,
   RefreshSummary,
@@ -33,11 +34,12 @@ import type { ServiceCore, ServiceStats } from './context';
 import { deactivate } from './deactivate';
 import { recordError } from './errorRule';
 import { createGroupEvent } from './events';
-import { health } from './health';
 import { MemoryCache } from './memoryCache';
-import { registerMetrics } from './metrics';
+import { HealthView } from './health';
+import { recordIdpRequest, registerMetrics, unregisterMetrics } from './metrics';
 import { notFound } from './notFound';
 import { refreshTokens } from './refreshTokens';
+import { buildReport } from './report';
 import { rotateKey } from './rotateKey';
 import { StatusView } from './status';
 import { UsageRecorder } from './usage';
@@ -69,6 +71,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   private readonly memory: MemoryCache;
   private readonly usage: UsageRecorder;
   private readonly status: StatusView;
+  private readonly healthView: HealthView;
   private closed = false;
 
   constructor(options: TokenServiceOptions = {}) {
@@ -91,11 +94,13 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
       inflight: new Map(),
       pendingCredentials: new Map(),
       holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
-      metrics: {},
+      consecutiveErrors: new Map(),
       invalidateViews: () => status?.invalidate(),
     };
     this.status = status = new StatusView(this.core);
     this.usage = new UsageRecorder(this.core);
+    this.healthView = new HealthView(this.core);
+    this.core.identity.onRequest = (grant, outcome) => recordIdpRequest(grant, outcome);
     registerMetrics(this.core);
   }
 
@@ -236,14 +241,29 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return createGroupEvent(this.core, () => this.getAccessToken('ropc'), event, ctx);
   }
 
-  health(): Promise<HealthReport> {
-    return health(this.core);
+  /**
+   * Health (health.ts): `detailed: false` is what anonymous callers get — status and failing check names,
+   * from a cache that reads storage and Key Vault at most once per 10 s whatever the request rate.
+   */
+  health(options: { detailed?: boolean } = {}): Promise<HealthReport> {
+    return options.detailed ? this.healthView.detailed() : this.healthView.summary();
+  }
+
+  /** Records a timer run (`~timer` row), which health checks against the schedule. */
+  recordTimerRun(job: TimerJob, outcome: 'success' | 'failure'): Promise<void> {
+    return this.core.store.recordTimerRun(job, { at: iso(this.core.clock.now()), outcome });
+  }
+
+  /** The monthly error analysis, from the audit table (report.ts). */
+  report(month?: string): Promise<MonthlyReport> {
+    return buildReport(this.core, month);
   }
 
   /** Flushes usage counters and releases timers. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    unregisterMetrics(this.core);
     await this.usage.close();
   }
 }
