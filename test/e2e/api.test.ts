@@ -487,7 +487,8 @@ describe('routing and correlation', () => {
         headers: { 'x-correlation-id': 'req-42_A.b' },
       });
       expect(response.headers.get('x-correlation-id')).toBe('req-42_A.b');
-      if (response.status >= 400) expect(response.json.correlation_id).toBe('req-42_A.b');
+      if (response.headers.get('content-type') === 'application/problem+json')
+        expect(response.json.correlation_id).toBe('req-42_A.b');
     }
   });
 
@@ -539,7 +540,6 @@ describe('storage outage', () => {
       await stack.storage.up();
     }
 
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the 1 s cache of detailed reports
     const up = await call(stack, 'GET', '/health', { token: reader });
     expect(healthReportSchema.parse(up.json).checks?.storage?.status).toBe('ok');
     const after = statusPathJson(await call(stack, 'GET', '/graph-tokens/status', { token: admin }));

@@ -15,11 +15,12 @@ import { describeBlock } from './status';
  *
  * Anonymous callers are served from a cache rebuilt at most every 10 s (one evaluation: one range query
  * per token type, one point read of the timer row, and the Key Vault key the secret cache holds), so any
- * request rate costs storage and Key Vault the same. Detailed reports (GraphTokens.Read) are rebuilt at
- * most every second.
+ * request rate costs storage and Key Vault the same. Detailed reports (GraphTokens.Read) are evaluated
+ * afresh, concurrent requests sharing one evaluation.
  */
 const ANONYMOUS_CACHE_MS = 10_000;
-const DETAILED_CACHE_MS = 1_000;
+/** Detailed reports are rebuilt per request (concurrent ones share one evaluation): callers are authenticated. */
+const DETAILED_CACHE_MS = 0;
 const CHECK_TIMEOUT_MS = 3_000;
 
 const RANK: Record<HealthStatus, number> = { ok: 0, degraded: 1, failing: 2 };
