@@ -109,17 +109,29 @@ function periodList(title: string, id: string, periods: ReportPeriod[]): HTMLEle
       : h(
           'ul',
           {},
-          ...periods.map((p) =>
-            h(
-              'li',
-              {},
-              `${p.token_type}: ${p.from} → ${p.to ?? 'still open'} (${p.minutes} min)`,
-              p.code ? h('span', { class: 'code' }, ` ${p.code}`) : null,
+          ...periods
+            .slice(0, SHOWN_PERIODS)
+            .map((p) =>
+              h(
+                'li',
+                {},
+                `${p.token_type}: ${p.from} → ${p.to ?? 'still open'} (${p.minutes} min)`,
+                p.code ? h('span', { class: 'code' }, ` ${p.code}`) : null,
+              ),
             ),
-          ),
+          periods.length > SHOWN_PERIODS
+            ? h(
+                'li',
+                { class: 'muted' },
+                `… and ${periods.length - SHOWN_PERIODS} more (graph-tokens report)`,
+              )
+            : null,
         ),
   );
 }
+
+/** Longer lists are cut: the CLI and the API have them all. */
+const SHOWN_PERIODS = 8;
 
 function drawChart(canvas: HTMLCanvasElement, report: MonthlyReport): void {
   const days: string[] = [];
