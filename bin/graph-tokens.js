@@ -33,27 +33,43 @@ function main() {
     }
     process.exit(child.status === null ? 1 : child.status);
   }
-  require(dist).main();
+  require(dist).main(process.argv.slice(2), devTokensFile() ? { devTokens: loadDevTokens } : {});
+}
+
+/**
+ * `dev-token` signs with the local sandbox's key. The sandbox is development code: the CLI does not import
+ * it, this executable hands it over on demand, and an installation without it (the published package)
+ * gets a clear "not available" from the command instead.
+ */
+function devTokensFile() {
+  const file = join(__dirname, '..', 'dist', 'sandbox', 'devToken.js');
+  return existsSync(file) ? file : undefined;
+}
+
+async function loadDevTokens() {
+  return require(devTokensFile());
 }
 
 /** A file for NODE_EXTRA_CA_CERTS that adds the sandbox certificate, or undefined when none is needed. */
 function sandboxCertificate() {
   if (process.env[REEXEC_MARKER]) return undefined; // already re-run once
+  const config = require(join(__dirname, '..', 'dist', 'lib', 'config.js'));
   let env;
   try {
-    env = require(join(__dirname, '..', 'dist', 'lib', 'config.js')).readLocalEnvironment(process.cwd());
+    env = config.readLocalEnvironment(process.cwd());
   } catch {
     return undefined; // a broken local.settings.json is reported by the CLI itself
   }
   let host;
   try {
-    host = new URL(env.GRAPH_AUTHORITY_HOST || '').hostname.replace(/^\[|\]$/g, '');
+    host = new URL(env.GRAPH_AUTHORITY_HOST || '').hostname;
   } catch {
     return undefined;
   }
-  if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))) return undefined;
-  // Where src/sandbox/certs.ts keeps it: GRAPH_SANDBOX_DIR, else .sandbox/ in the working directory.
-  const dirs = [env.GRAPH_SANDBOX_DIR, join(process.cwd(), '.sandbox'), join(__dirname, '..', '.sandbox')];
+  if (!config.isLoopback(host)) return undefined;
+  // Where src/sandbox/certs.ts keeps it (GRAPH_SANDBOX_DIR, else .sandbox/ in the working directory), or
+  // the sandbox of this package's own clone.
+  const dirs = [config.sandboxDirectory(env, process.cwd()), join(__dirname, '..', '.sandbox')];
   const certFile = dirs
     .filter(Boolean)
     .map((dir) => join(dir, 'certs', 'localhost.crt'))

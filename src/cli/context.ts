@@ -29,6 +29,39 @@ export interface CliDeps {
   cwd: string;
   now: () => number;
   createService: (options: { env: Environment; config: Config; logger: Logger }) => TokenServiceApi;
+  /**
+   * Where `dev-token` gets its tokens: the local sandbox's issuer, loaded on demand by the executable
+   * (`bin/graph-tokens.js`), since the CLI itself never imports the development folders. Absent when the
+   * sandbox is not part of this installation.
+   */
+  devTokens?: () => Promise<DevTokenIssuer>;
+}
+
+/** What `dev-token` asks of the sandbox (`src/sandbox/devToken.ts` provides it). */
+export interface DevTokenIssuer {
+  issueDevToken(
+    config: Config,
+    env: Environment,
+    cwd: string,
+    request: { roles: readonly string[]; expiresInSeconds: number; audience?: string; upn?: string },
+    now?: number,
+  ): Promise<{
+    access_token: string;
+    expires_in: number;
+    roles: string[];
+    audience: string;
+    upn: string;
+  }>;
+}
+
+/** A refusal of the issuer (`DEV_TOKEN_REFUSED`, `DEV_TOKEN_UNAVAILABLE`): its code and hint. */
+export function isDevTokenRefusal(error: unknown): error is Error & { code: string; hint: string } {
+  return (
+    error instanceof Error &&
+    error.name === 'DevTokenError' &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    typeof (error as { hint?: unknown }).hint === 'string'
+  );
 }
 
 /** Options every command accepts. */

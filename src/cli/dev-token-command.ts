@@ -1,9 +1,15 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../lib/config';
-import { type CliDeps, type CommonOptions, loadEnvironment, reportFailure } from './context';
-import { API_ROLES, DevTokenError, issueDevToken } from '../sandbox/devToken';
+import { API_ROLES } from '../lib/roles';
+import {
+  type CliDeps,
+  type CommonOptions,
+  isDevTokenRefusal,
+  loadEnvironment,
+  reportFailure,
+} from './context';
 import { CliError, EXIT, type ExitCode } from './failure';
-import { duration } from './format';
+import { duration } from '../lib/format';
 import { integer, withCommonOptions } from './options';
 
 interface DevTokenOptions extends CommonOptions {
@@ -61,6 +67,16 @@ async function devToken(deps: CliDeps, options: DevTokenOptions): Promise<ExitCo
   try {
     const env = loadEnvironment(deps);
     const config = loadConfig(env);
+    if (deps.devTokens === undefined) {
+      throw new CliError(
+        'dev-token needs the local sandbox, which is not part of this installation',
+        EXIT.usage,
+        'DEV_TOKEN_UNAVAILABLE',
+        'Run it in a clone of graph-token-manager after `npm start`; against Entra ID, get a token with az ' +
+          'account get-access-token --resource <API_AUDIENCE>.',
+      );
+    }
+    const { issueDevToken } = await deps.devTokens();
     const token = await issueDevToken(
       config,
       env,
@@ -88,10 +104,9 @@ async function devToken(deps: CliDeps, options: DevTokenOptions): Promise<ExitCo
     }
     return EXIT.ok;
   } catch (error) {
-    const failure =
-      error instanceof DevTokenError
-        ? new CliError(error.message, EXIT.usage, error.code, error.hint)
-        : error;
+    const failure = isDevTokenRefusal(error)
+      ? new CliError(error.message, EXIT.usage, error.code, error.hint)
+      : error;
     return reportFailure(deps, options, failure);
   }
 }

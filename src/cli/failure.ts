@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { problemType } from '../http/problem';
 import { GraphTokenError, sanitize } from '../lib/errors';
+import { terminalSafe } from '../lib/format';
 
 /** The CLI's exit codes (SPEC §7). */
 export const EXIT = Object.freeze({
@@ -79,7 +80,11 @@ export function describeFailure(error: unknown): FailureReport {
 
 /** `error:`/`code:`/`hint:` lines for stderr. */
 export function formatFailure(report: FailureReport, correlationId?: string): string {
-  const lines = [`error: ${report.message}`, `code: ${report.code}`, `hint: ${report.hint}`];
+  const lines = [
+    `error: ${terminalSafe(report.message)}`,
+    `code: ${terminalSafe(report.code)}`,
+    `hint: ${terminalSafe(report.hint)}`,
+  ];
   if (correlationId) lines.push(`correlation id: ${correlationId}`);
   return `${lines.join('\n')}\n`;
 }

@@ -9,8 +9,10 @@ import { runCli } from './program';
 export { runCli } from './program';
 export type { CliDeps } from './context';
 
-export function processDeps(): CliDeps {
+/** The real process; `extra` adds what only the executable wires in (the sandbox's dev-token issuer). */
+export function processDeps(extra: Pick<CliDeps, 'devTokens'> = {}): CliDeps {
   return {
+    ...extra,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
@@ -24,11 +26,14 @@ export function processDeps(): CliDeps {
  * Runs the CLI with the process's arguments and exits with its code. The exit is explicit because an
  * SDK's keep-alive socket must not keep a finished command waiting; stdout is drained first.
  */
-export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+export async function main(
+  argv: readonly string[] = process.argv.slice(2),
+  extra: Pick<CliDeps, 'devTokens'> = {},
+): Promise<void> {
   // `graph-tokens list | head -1`: a closed pipe ends the command quietly, not with a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
   });
-  const code = await runCli(argv, processDeps());
+  const code = await runCli(argv, processDeps(extra));
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }

@@ -14,7 +14,7 @@ import type {
   TokenRecord,
   ValidateSummary,
 } from '../lib/types';
-import { expiresIn, fields, plural, relative, table } from './format';
+import { expiresIn, fields, plural, relative, table } from '../lib/format';
 
 export function renderStatus(status: StatusReport, now: number): string {
   const cfg = status.configuration;
@@ -46,7 +46,10 @@ export function renderStatus(status: StatusReport, now: number): string {
   }
   if (status.blocked) {
     const b = status.blocked;
-    pairs.push(['Blocked', `${b.code} since ${b.blocked_at} (${b.token_type})\nhint: ${b.hint}`]);
+    pairs.push([
+      'Blocked',
+      `${b.code} since ${b.blocked_at} (${b.token_type})\n${b.description}\nhint: ${b.hint}`,
+    ]);
   }
   const out = [fields(pairs)];
   if (status.recent_audit.length > 0) out.push('', 'Recent audit', renderAudit(status.recent_audit, now));

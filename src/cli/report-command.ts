@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { MonthlyReport, ReportPeriod } from '../lib/types';
 import { type CliDeps, type CommonOptions, runServiceCommand } from './context';
 import { EXIT, type ExitCode } from './failure';
-import { fields, table } from './format';
+import { fields, table, terminalSafe } from '../lib/format';
 import { withCommonOptions } from './options';
 
 type Format = 'text' | 'json' | 'markdown';
@@ -46,14 +46,8 @@ function month(value: string): string {
   return value;
 }
 
-/** Text from the audit table may come from outside (upstream messages): no control characters. */
-const clean = (text: string | null | undefined): string =>
-  [...(text ?? '')].map((c) => (isControl(c) ? ' ' : c)).join('');
-
-function isControl(c: string): boolean {
-  const code = c.charCodeAt(0);
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
-}
+/** Text from the audit table may come from outside (upstream messages): made safe for a terminal. */
+const clean = (text: string | null | undefined): string => terminalSafe(text ?? '');
 
 const span = (p: ReportPeriod): string =>
   `${p.token_type}  ${p.from} → ${p.to ?? 'still open'}  (${p.minutes} min)${p.code ? `  ${p.code}` : ''}`;

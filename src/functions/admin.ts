@@ -1,17 +1,16 @@
 /**
- * The admin page (SPEC §8): static files built by `scripts/build-admin.js` into `dist/admin-page/`,
- * the page's sign-in configuration, and — in the local sandbox only — a password-less dev sign-in.
- * The page itself is anonymous; every API call it makes carries the signed-in user's bearer token.
+ * The admin page (SPEC §8): static files built by `scripts/build-admin.js` into `dist/admin-page/`
+ * and the page's sign-in configuration. The page itself is anonymous; every API call it makes carries
+ * the signed-in user's bearer token. The sandbox's password-less dev sign-in is not here: the local host
+ * serves it (src/host/devSignIn.ts), so the deployed app holds no dev sign-in code.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { DevTokenError, issueDevToken } from '../sandbox/devToken';
 import type { Config } from '../lib/config';
-import { parseJsonObject, readBodyLimited } from '../http/body';
 import { CORRELATION_HEADER, correlationIdOf } from '../http/correlation';
-import { HTTP_ERRORS, HttpProblem, badRequest, problemResponse } from '../http/problem';
+import { HTTP_ERRORS, HttpProblem, problemResponse } from '../http/problem';
 import { tokenService } from '../http/service';
 
 /** Where the build puts the page, relative to this file once compiled (`dist/functions/admin.js`). */
@@ -39,28 +38,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
   '.txt': 'text/plain; charset=utf-8',
 });
 
-/** Dev sign-in tokens live this long: enough for a session, short enough not to matter if copied. */
-const DEV_SIGN_IN_SECONDS = 15 * 60;
-
-const DEV_USERS: Readonly<Record<string, { roles: string[]; upn: string; name: string }>> = Object.freeze({
-  'GraphTokens.Admin': {
-    roles: ['GraphTokens.Admin'],
-    upn: 'dev-admin@sandbox.localhost',
-    name: 'Sandbox admin',
-  },
-  'GraphTokens.Read': {
-    roles: ['GraphTokens.Read'],
-    upn: 'dev-reader@sandbox.localhost',
-    name: 'Sandbox reader',
-  },
-});
-
 function adminConfig(): Config {
   return tokenService().config;
 }
 
-/** The dev sign-in exists only where the identity provider is this machine's sandbox, never in Azure. */
-function devSignInAllowed(config: Config): boolean {
+/** The page offers the dev sign-in only where the identity provider is this machine's sandbox, never in Azure. */
+function sandboxSignIn(config: Config): boolean {
   return config.isSandbox && !config.inAzure;
 }
 
@@ -127,7 +110,7 @@ export function pageConfiguration(config: Config): {
   scopes: string[];
 } {
   return {
-    mode: devSignInAllowed(config) ? 'sandbox' : 'entra',
+    mode: sandboxSignIn(config) ? 'sandbox' : 'entra',
     authority: `${config.authorityHost}/${config.tenant}`,
     clientId: config.adminClientId ?? null,
     scopes: config.apiAudience ? [`${config.apiAudience.replace(/\/+$/, '')}/.default`] : [],
@@ -153,13 +136,6 @@ export async function adminPage(
         },
         body: JSON.stringify(pageConfiguration(config)),
       };
-    }
-    if (path === 'dev-sign-in') {
-      throw devSignInAllowed(config)
-        ? new HttpProblem(HTTP_ERRORS.METHOD_NOT_ALLOWED, `${request.method} is not allowed here.`, {
-            allow: 'POST',
-          })
-        : notFound();
     }
     const file = FILES[path];
     if (file === undefined) throw notFound();
@@ -190,51 +166,6 @@ export async function adminPage(
   }
 }
 
-/** `POST /api/admin/dev-sign-in {"role": "GraphTokens.Admin" | "GraphTokens.Read"}` — sandbox only. */
-export async function devSignIn(
-  request: HttpRequest,
-  _context: InvocationContext,
-): Promise<HttpResponseInit> {
-  const correlationId = correlationIdOf(request.headers);
-  let config: Config | undefined;
-  try {
-    config = adminConfig();
-    // Outside the sandbox this route does not exist, rather than existing and refusing.
-    if (!devSignInAllowed(config)) throw notFound();
-    const body = parseJsonObject(await readBodyLimited(request), request.headers.get('content-type'));
-    const unknown = Object.keys(body).filter((k) => k !== 'role');
-    if (unknown.length > 0)
-      throw badRequest(`body: unknown field ${unknown.map((k) => `"${k.slice(0, 64)}"`).join(', ')}`);
-    const role = body.role === undefined ? 'GraphTokens.Admin' : body.role;
-    const user = typeof role === 'string' ? DEV_USERS[role] : undefined;
-    if (!user) throw badRequest(`body.role: must be one of ${Object.keys(DEV_USERS).join(', ')}`);
-    const token = await issueDevToken(config, process.env, process.cwd(), {
-      roles: user.roles,
-      expiresInSeconds: DEV_SIGN_IN_SECONDS,
-      upn: user.upn,
-      name: user.name,
-    });
-    return {
-      status: 200,
-      headers: {
-        ...pageHeaders(config, correlationId),
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
-      },
-      body: JSON.stringify(token),
-    };
-  } catch (error) {
-    if (error instanceof DevTokenError) {
-      const unavailable = new HttpProblem(
-        { code: error.code, hint: error.hint, category: 'configuration', status: 503 },
-        error.message,
-      );
-      return problem(unavailable, correlationId, config);
-    }
-    return problem(error, correlationId, config);
-  }
-}
-
 // `admin` alone and `admin/{*path}`: a catch-all segment does not match the bare prefix in every host.
 app.http('adminPage', { route: 'admin', methods: ['GET'], authLevel: 'anonymous', handler: adminPage });
 app.http('adminAssets', {
@@ -242,10 +173,4 @@ app.http('adminAssets', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: adminPage,
-});
-app.http('adminDevSignIn', {
-  route: 'admin/dev-sign-in',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: devSignIn,
 });

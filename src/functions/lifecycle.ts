@@ -1,12 +1,13 @@
 import { app } from '@azure/functions';
-import { createJsonLogger } from '../lib';
-import { existingTokenService, tokenService } from '../http/service';
+import { createJsonLogger } from '../lib/logger';
+import { appConfig, existingTokenService } from '../http/service';
 import { startTelemetry, stopTelemetry } from '../http/telemetry';
 
 // Validate the configuration when the worker starts, so a missing or malformed setting is in the logs
-// at once (by name, never by value) rather than at the first request or timer run.
+// at once (by name, never by value) rather than at the first request or timer run. Then start the
+// metrics exporter when Application Insights is configured (docs/operations.md, "Metrics").
 app.hook.appStart(async () => {
-  const { config } = tokenService();
+  const config = appConfig();
   const { report } = config;
   const logger = createJsonLogger();
   if (report.valid) {

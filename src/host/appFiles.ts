@@ -9,7 +9,7 @@ import { join, relative, resolve, sep } from 'node:path';
 export { readLocalSettings, type LocalSettings } from '../lib/config';
 
 /** As Core Tools does: settings become environment variables, but a variable already set wins. */
-export function applySettings(values: Record<string, string>, env: NodeJS.ProcessEnv = process.env): void {
+export function applySettings(values: Record<string, string>, env: NodeJS.ProcessEnv): void {
   for (const [key, value] of Object.entries(values)) if (env[key] === undefined) env[key] = value;
 }
 

@@ -135,11 +135,19 @@ function serializeCookie(cookie: RpcCookie): string {
   return parts.join('; ');
 }
 
+/** A route the host answers itself, before any function (the sandbox's dev sign-in). */
+export interface LocalRoute {
+  /** Below the route prefix, e.g. `admin/dev-sign-in`; matched case-insensitively, any method. */
+  readonly path: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
 export function createHttpServer(options: {
   routes: readonly HttpRoute[];
   routePrefix: string;
   invoker: FunctionInvoker;
   log: HostLog;
+  localRoutes?: readonly LocalRoute[];
 }): Server {
   const prefix = options.routePrefix === '' ? '' : `/${options.routePrefix}`;
   return createServer((req, res) => {
@@ -169,6 +177,9 @@ export function createHttpServer(options: {
       return plainProblem(res, 404, 'Not Found');
     }
     const path = pathname.slice(prefix.length);
+    const bare = path.replace(/^\/+|\/+$/g, '').toLowerCase();
+    const local = options.localRoutes?.find((r) => r.path.toLowerCase() === bare);
+    if (local !== undefined) return local.handle(req, res);
     let selected: { route: HttpRoute; params: Record<string, string> } | undefined;
     for (const route of options.routes) {
       if (route.methods !== null && !route.methods.has(method)) continue;

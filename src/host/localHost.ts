@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, relative, resolve } from 'node:path';
-import { SETTINGS } from '../lib/config';
+import { SETTINGS, loadConfig, portSetting } from '../lib/config';
+import { DEV_SIGN_IN_ROUTE, devSignInAllowed, handleDevSignIn } from './devSignIn';
 import { applySettings, readLocalSettings, readRoutePrefix, resolveEntryPoints } from './appFiles';
 import { installFunctionsCore } from './capture';
 import { registeredFunctions, setSystemLog, type Registration } from './functionsCore';
-import { createHttpServer, httpRoutes, type HttpRoute } from './httpServer';
+import { createHttpServer, httpRoutes, type HttpRoute, type LocalRoute } from './httpServer';
 import { FunctionInvoker, type HostLog } from './invoker';
 import { TimerScheduler, timerFunctions, type TimerFunction } from './timerScheduler';
 
@@ -21,10 +23,18 @@ export interface LocalHostOptions {
   port?: number;
   /** Interface to listen on. Default `127.0.0.1`: the sandbox accepts dev tokens, keep it off the network. */
   hostname?: string;
-  /** local.settings.json to apply; `null` for none. Default: `<scriptRoot>/local.settings.json`. */
+  /**
+   * local.settings.json to apply; `null` for none. Default: `<scriptRoot>/local.settings.json`, else the
+   * one in the working directory.
+   */
   settingsFile?: string | null;
   /** Where log lines go. Default: stdout. */
   write?: (line: string) => void;
+  /**
+   * The process environment the functions read their settings from: the settings file's `Values` are
+   * added to it (a variable already set wins), as Core Tools does. The entry point passes `process.env`.
+   */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface LocalHost {
@@ -85,25 +95,39 @@ function loadRegistrations(scriptRoot: string): Registration[] {
   return registeredFunctions();
 }
 
-export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
+/** `local.settings.json` of the app folder, else of the working directory (where `npm start` writes it). */
+function defaultSettingsFile(scriptRoot: string): string {
+  const own = join(scriptRoot, 'local.settings.json');
+  return existsSync(own) ? own : join(process.cwd(), 'local.settings.json');
+}
+
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const env = options.env;
   const scriptRoot = resolve(options.scriptRoot ?? process.cwd());
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const log = jsonLineLog(write);
   setSystemLog((level, category, message) => log({ level, category, message }));
 
   const settingsFile =
-    options.settingsFile === undefined ? join(scriptRoot, 'local.settings.json') : options.settingsFile;
+    options.settingsFile === undefined ? defaultSettingsFile(scriptRoot) : options.settingsFile;
   const settings =
     settingsFile === null ? { values: {}, localHttpPort: undefined } : readLocalSettings(settingsFile);
-  applySettings(settings.values);
+  applySettings(settings.values, env);
 
   const registrations = loadRegistrations(scriptRoot);
+  if (registrations.length === 0) {
+    log({
+      level: 'warning',
+      category: 'system',
+      message: `No functions were registered by package.json "main" in ${scriptRoot}. This project's function app is dist/app (--script-root dist/app).`,
+    });
+  }
   const routes = httpRoutes(registrations);
   const defaults = Object.fromEntries(
     SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.name, s.default]),
   );
-  const timers = timerFunctions(registrations, process.env, defaults, {
-    timeZone: process.env.WEBSITE_TIME_ZONE?.toUpperCase() === 'UTC' ? 'utc' : 'local',
+  const timers = timerFunctions(registrations, env, defaults, {
+    timeZone: env.WEBSITE_TIME_ZONE?.trim().toUpperCase() === 'UTC' ? 'utc' : 'local',
     warn: (message) => log({ level: 'warning', category: 'system', message }),
   });
 
@@ -111,10 +135,18 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   await invoker.runAppHooks('appStart');
 
   const routePrefix = readRoutePrefix(scriptRoot);
-  const server = createHttpServer({ routes, routePrefix, invoker, log });
-  const envPort =
-    process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : undefined;
-  const port = options.port ?? envPort ?? settings.localHttpPort ?? 7071;
+  // The dev sign-in is the host's own route (never a function), and only in front of the sandbox.
+  const config = loadConfig(env);
+  const localRoutes: LocalRoute[] = devSignInAllowed(config)
+    ? [
+        {
+          path: DEV_SIGN_IN_ROUTE,
+          handle: (req, res) => handleDevSignIn(req, res, { config, env, cwd: process.cwd() }),
+        },
+      ]
+    : [];
+  const server = createHttpServer({ routes, routePrefix, invoker, log, localRoutes });
+  const port = options.port ?? portSetting(env) ?? settings.localHttpPort ?? 7071;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT must be a port number, got "${port}"`);
   await new Promise<void>((resolveListen, rejectListen) => {

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     return;
   }
   const host = await startLocalHost({
+    env: process.env,
     ...(values['script-root'] !== undefined ? { scriptRoot: values['script-root'] } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(values.hostname !== undefined ? { hostname: values.hostname } : {}),

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../lib/config';
 import { ERRORS } from '../lib/errors';
+import { ROLES, type Role } from '../lib/roles';
 import { HTTP_ERRORS, HttpProblem } from './problem';
 
 /**
@@ -9,12 +10,7 @@ import { HTTP_ERRORS, HttpProblem } from './problem';
  * function key carries no identity and cannot be audited.
  */
 
-export const ROLES = Object.freeze({
-  read: 'GraphTokens.Read',
-  admin: 'GraphTokens.Admin',
-  eventsCreate: 'Events.Create',
-} as const);
-export type Role = (typeof ROLES)[keyof typeof ROLES];
+export { ROLES, type Role } from '../lib/roles';
 
 export interface Caller {
   /** Who to name in the audit trail: the user's `upn`/`preferred_username`/`oid`, or `app:<appid>`. */
@@ -242,13 +238,10 @@ const authenticators = new Map<string, CallerAuthenticator>();
 
 /**
  * The authenticator for `config`, shared by every request of this process. `API_AUDIENCE` may name
- * several audiences separated by commas (e.g. the Application ID URI and the client id).
+ * several audiences (`config.apiAudiences`, e.g. the Application ID URI and the client id).
  */
 export function authenticatorFor(config: Config): CallerAuthenticator {
-  const audiences = (config.apiAudience ?? '')
-    .split(/[,\s]+/)
-    .map((a) => a.trim())
-    .filter(Boolean);
+  const audiences = [...config.apiAudiences];
   if (audiences.length === 0 || config.tenant === '') {
     throw new HttpProblem(
       ERRORS.CONFIGURATION_INVALID,

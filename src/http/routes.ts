@@ -192,7 +192,6 @@ export type EndpointKey = keyof typeof ENDPOINTS;
 /** Routes this app registers outside `src/functions/*` of this table (the admin page, SPEC §8). */
 export const OTHER_ROUTES: readonly { route: string; methods: readonly string[] }[] = Object.freeze([
   { route: 'admin', methods: ['GET'] },
-  { route: 'admin/dev-sign-in', methods: ['POST'] },
   { route: 'admin/{*path}', methods: ['GET'] },
 ]);
 

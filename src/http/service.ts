@@ -1,11 +1,30 @@
-import { getTokenService } from '../lib';
 import type { TokenServiceApi } from '../lib/api';
+import { loadConfig, type Config } from '../lib/config';
 
+let config: Config | undefined;
 let obtained: TokenServiceApi | undefined;
 
-/** The process-wide token service (built from the environment on first use). */
+/**
+ * The function app's configuration, parsed once from the environment — the very object the token
+ * service is then built with. Reading it loads no SDK, so the start-up check (`appStart`) stays cheap.
+ */
+export function appConfig(): Config {
+  config ??= obtained?.config ?? loadConfig();
+  return config;
+}
+
+/**
+ * The process-wide token service, created on first use. The service core (and with it the Azure SDKs and
+ * MSAL) is loaded only then, not when the worker loads the function app: a cold start registers the
+ * functions without paying for clients the first request may not even need (docs/architecture.md).
+ */
 export function tokenService(): TokenServiceApi {
-  obtained ??= getTokenService();
+  if (obtained === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, see above
+    const lib = require('../lib') as typeof import('../lib');
+    obtained = lib.getTokenService(config === undefined ? {} : { config });
+    config = obtained.config;
+  }
   return obtained;
 }
 

@@ -1,5 +1,5 @@
 import type { Config } from '../lib/config';
-import { resolveMeter } from '../lib/service/metrics';
+import { existingTokenService } from './service';
 
 /**
  * Metrics and traces to Application Insights (docs/operations.md, "Metrics"), only when
@@ -25,8 +25,9 @@ export function startTelemetry(config: Config): Promise<boolean> {
       },
     });
     shutdown = shutdownAzureMonitor;
-    // The service may have bound its instruments to the no-op provider before the SDK registered.
-    resolveMeter();
+    // A service created before the SDK registered bound its instruments to the no-op provider: rebind
+    // them. Without one, the service core is not loaded yet and binds to this provider when it is.
+    if (existingTokenService() !== undefined) (await import('../lib')).resolveMeter();
     return true;
   })();
   return started;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { ConfigurationReport } from './types';
 
 /**
@@ -174,6 +174,12 @@ export interface Config {
   readonly storage: StorageSettings;
   readonly tableName: string;
   readonly auditTableName: string;
+  /**
+   * The audiences caller tokens may carry (`API_AUDIENCE`, comma or space separated, e.g. the Application
+   * ID URI and the client id). Empty when unset.
+   */
+  readonly apiAudiences: readonly string[];
+  /** The first of `apiAudiences` (the Application ID URI): the admin page's scope and dev tokens' `aud`. */
   readonly apiAudience: string | undefined;
   readonly managedIdentityClientId: string | undefined;
   readonly adminClientId: string | undefined;
@@ -208,7 +214,9 @@ export function loadConfig(env: Environment = process.env): Config {
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const def = (name: string): string => SETTINGS.find((x) => x.name === name)?.default ?? '';
-  const inAzure = get('WEBSITE_SITE_NAME') !== undefined && get('GRAPH_TOKEN_MANAGER_LOCAL') === undefined;
+  // "In Azure" is the Functions host's own variable; there is deliberately no switch that turns the Azure
+  // checks off (docs/architecture.md, "Security").
+  const inAzure = get('WEBSITE_SITE_NAME') !== undefined;
 
   const required = (name: string): string => {
     const v = get(name);
@@ -289,8 +297,8 @@ export function loadConfig(env: Environment = process.env): Config {
   if (!TABLE_NAME.test(tableName) || tableName.length > 58) {
     problems.push('TOKEN_TABLE_NAME must be 3-58 letters or digits, starting with a letter');
   }
-  const apiAudience = get('API_AUDIENCE');
-  if (inAzure && apiAudience === undefined) missing.push('API_AUDIENCE');
+  const apiAudiences = parseAudiences(get('API_AUDIENCE'));
+  if (inAzure && apiAudiences.length === 0) missing.push('API_AUDIENCE');
 
   const lifecycle: LifecycleSettings = Object.freeze({
     refreshOffsetSeconds: int('TOKEN_REFRESH_OFFSET_SECONDS', 0, 3000),
@@ -331,6 +339,18 @@ export function loadConfig(env: Environment = process.env): Config {
     return v;
   };
 
+  if (inAzure) {
+    problems.push(
+      ...azureEndpointProblems({
+        authorityHost,
+        graphBaseUrl,
+        keyVaultUrl,
+        tableEndpoint:
+          storage.kind === 'endpoint' ? storage.endpoint : tableEndpointOf(storage.connectionString),
+      }),
+    );
+  }
+
   const schedules = Object.freeze({
     refresh: schedule('REFRESH_SCHEDULE'),
     cleanup: schedule('CLEANUP_SCHEDULE'),
@@ -367,7 +387,8 @@ export function loadConfig(env: Environment = process.env): Config {
     storage: Object.freeze(storage),
     tableName,
     auditTableName: `${tableName}Audit`,
-    apiAudience,
+    apiAudiences,
+    apiAudience: apiAudiences[0],
     managedIdentityClientId: get('AZURE_CLIENT_ID'),
     adminClientId: get('ADMIN_CLIENT_ID'),
     notify,
@@ -383,6 +404,88 @@ export function loadConfig(env: Environment = process.env): Config {
     enumerable: false,
   });
   return Object.freeze(config) as Config;
+}
+
+/** `API_AUDIENCE`: one or more audiences separated by commas or white space, kept verbatim. */
+export function parseAudiences(value: string | undefined): readonly string[] {
+  const audiences = (value ?? '').split(/[,\s]+/).filter(Boolean);
+  return Object.freeze([...new Set(audiences)]);
+}
+
+/**
+ * The hosts of the known Azure clouds (public, US Government, China) for each outbound endpoint. In Azure
+ * nothing else is accepted — in particular no loopback or private host a setting could point the
+ * service at to collect the password or tokens.
+ */
+export const AZURE_CLOUD_HOSTS = Object.freeze({
+  GRAPH_AUTHORITY_HOST: [
+    'login.microsoftonline.com',
+    'login.microsoftonline.us',
+    'login.partner.microsoftonline.cn',
+    'login.chinacloudapi.cn',
+  ],
+  GRAPH_API_BASE_URL: [
+    'graph.microsoft.com',
+    'graph.microsoft.us',
+    'dod-graph.microsoft.us',
+    'microsoftgraph.chinacloudapi.cn',
+  ],
+  KEY_VAULT_URL: ['.vault.azure.net', '.vault.usgovcloudapi.net', '.vault.azure.cn'],
+  TOKEN_TABLE_ENDPOINT: [
+    '.table.core.windows.net',
+    '.table.core.usgovcloudapi.net',
+    '.table.core.chinacloudapi.cn',
+  ],
+} as const);
+
+function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  return allowed.some((a) => (a.startsWith('.') ? h.endsWith(a) && h.length > a.length : h === a));
+}
+
+/** The table endpoint a connection string names (explicitly, or from its account and suffix). */
+export function tableEndpointOf(connectionString: string): string | undefined {
+  if (/^UseDevelopmentStorage=true;?$/i.test(connectionString.trim())) return 'http://127.0.0.1:10002';
+  const part = (name: string): string | undefined =>
+    new RegExp(`(?:^|;)\\s*${name}=([^;]+)`, 'i').exec(connectionString)?.[1]?.trim();
+  const explicit = part('TableEndpoint');
+  if (explicit) return explicit;
+  const account = part('AccountName');
+  if (!account) return undefined;
+  return `https://${account}.table.${part('EndpointSuffix') ?? 'core.windows.net'}`;
+}
+
+/** Problems of outbound endpoints in Azure: https, a known Azure cloud host, never loopback. */
+export function azureEndpointProblems(endpoints: {
+  authorityHost: string;
+  graphBaseUrl: string;
+  keyVaultUrl: string | undefined;
+  tableEndpoint: string | undefined;
+}): string[] {
+  const problems: string[] = [];
+  const check = (name: keyof typeof AZURE_CLOUD_HOSTS, value: string | undefined): void => {
+    if (value === undefined) return;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return; // reported as "not a valid URL" already
+    }
+    if (
+      url.protocol !== 'https:' ||
+      isLoopback(url.hostname) ||
+      !hostAllowed(url.hostname, AZURE_CLOUD_HOSTS[name])
+    ) {
+      problems.push(
+        `${name} must be an https endpoint of a known Azure cloud in Azure (${AZURE_CLOUD_HOSTS[name].join(', ')})`,
+      );
+    }
+  };
+  check('GRAPH_AUTHORITY_HOST', endpoints.authorityHost);
+  check('GRAPH_API_BASE_URL', endpoints.graphBaseUrl);
+  check('KEY_VAULT_URL', endpoints.keyVaultUrl);
+  check('TOKEN_TABLE_ENDPOINT', endpoints.tableEndpoint);
+  return problems;
 }
 
 export function isLoopback(hostname: string): boolean {
@@ -422,4 +525,24 @@ export function readLocalEnvironment(
   const values: Record<string, string> = { ...readLocalSettings(join(dir, 'local.settings.json')).values };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) values[k] = v;
   return Object.freeze(values);
+}
+
+/**
+ * Where the local sandbox keeps its state (certificate, signing key): `GRAPH_SANDBOX_DIR` (relative to
+ * `cwd` when relative), else `.sandbox/` in `cwd`.
+ */
+export function sandboxDirectory(env: Environment = process.env, cwd: string = process.cwd()): string {
+  const dir = env.GRAPH_SANDBOX_DIR?.trim();
+  if (!dir) return join(cwd, '.sandbox');
+  return isAbsolute(dir) ? dir : join(cwd, dir);
+}
+
+/** `PORT`, the port a local host listens on; `undefined` when unset. @throws Error when it is not a port number. */
+export function portSetting(env: Environment = process.env): number | undefined {
+  const raw = env.PORT?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535)
+    throw new Error(`PORT must be a port number (0 picks a free one), got "${raw}"`);
+  return port;
 }

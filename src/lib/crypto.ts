@@ -14,6 +14,8 @@ export interface KeyRing {
 }
 
 const FORMAT = 'v1';
+/** The full GCM tag: decryption refuses anything shorter. */
+const TAG_BYTES = 16;
 
 /**
  * AES-256-GCM with the row's identity as associated data: a ciphertext copied into another row, or
@@ -48,10 +50,20 @@ export async function decrypt(blob: string, associatedData: string, keys: KeyRin
   const version = keyVersionOf(blob);
   const [, , iv, body, tag] = blob.split('.') as [string, string, string, string, string];
   const key = await keys.byVersion(version);
+  const authTag = Buffer.from(tag, 'base64url');
+  // GCM accepts tags as short as 4 bytes unless told otherwise; a shortened tag is a forgery aid.
+  if (authTag.length !== TAG_BYTES) {
+    throw new GraphTokenError(
+      ERRORS.DECRYPTION_FAILED,
+      'Stored ciphertext has a truncated authentication tag',
+    );
+  }
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(iv, 'base64url'), {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(Buffer.from(`${FORMAT}|${version}|${associatedData}`, 'utf8'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(authTag);
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
       'utf8',
     );

@@ -186,6 +186,12 @@ export const ERRORS = Object.freeze({
     502,
     'Microsoft Graph rejected the access token (401/403). Check delegated (not application) permissions Group.ReadWrite.All and User.Read with admin consent, then force a refresh.',
   ),
+  DEV_SIGN_IN_REFUSED: info(
+    'DEV_SIGN_IN_REFUSED',
+    'request',
+    403,
+    'The dev sign-in answers only on this machine: open the admin page at http://localhost:<port>/api/admin (not through a LAN address, a tunnel or another host name).',
+  ),
   INVALID_REQUEST: info('INVALID_REQUEST', 'request', 400, 'Correct the request as the message says.'),
   INTERNAL: info(
     'INTERNAL',

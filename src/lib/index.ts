@@ -4,7 +4,7 @@
  * @example
  * ```ts
  * import { getGraphAccessToken } from 'graph-token-manager';
- * const token = await getGraphAccessToken(); // configured from the environment (SPEC §3)
+ * const token = await getGraphAccessToken(); // configured from the environment (README, Configuration)
  * await fetch('https://graph.microsoft.com/v1.0/me', { headers: { authorization: `Bearer ${token}` } });
  * ```
  */
@@ -14,6 +14,7 @@ import type { TokenType } from './types';
 
 export type { TokenServiceApi } from './api';
 export { MicrosoftGraphTokenService, schedulePeriodSeconds, type TokenServiceOptions } from './service';
+export { resolveMeter } from './service/metrics';
 export {
   loadConfig,
   readLocalEnvironment,
@@ -34,9 +35,12 @@ export function createTokenService(options: TokenServiceOptions = {}): Microsoft
 
 let shared: MicrosoftGraphTokenService | undefined;
 
-/** The process-wide service, configured from `process.env` on first use. */
-export function getTokenService(): MicrosoftGraphTokenService {
-  shared ??= new MicrosoftGraphTokenService();
+/**
+ * The process-wide service, created on first use from `options` (default: configured from the
+ * environment). Later calls return that same service; their options are ignored.
+ */
+export function getTokenService(options: TokenServiceOptions = {}): MicrosoftGraphTokenService {
+  shared ??= new MicrosoftGraphTokenService(options);
   return shared;
 }
 

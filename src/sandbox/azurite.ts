@@ -65,6 +65,8 @@ export function startAzurite(options: StartAzuriteOptions = {}): Promise<Azurite
   const child = spawn(process.execPath, args, {
     // In-memory mode writes nothing, but Azurite checks that its workspace exists: give it a harmless one.
     cwd: os.tmpdir(),
+    // Passes the environment through (no setting is read here).
+    // eslint-disable-next-line no-restricted-properties
     env: { ...process.env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sandboxDirectory } from '../lib/config';
 
 export interface SandboxCertificate {
   /** PEM certificate file; point `NODE_EXTRA_CA_CERTS` at it. */
@@ -30,7 +31,7 @@ const LOCK_WAIT_MS = 60_000;
 
 /** Directory for sandbox state: `GRAPH_SANDBOX_DIR`, else `.sandbox/` under the working directory. */
 export function sandboxDir(): string {
-  return process.env.GRAPH_SANDBOX_DIR ?? path.join(process.cwd(), '.sandbox');
+  return sandboxDirectory();
 }
 
 /**
@@ -110,6 +111,8 @@ function generateCertificate(): { cert: string; key: string } {
     {
       encoding: 'utf8',
       // The child must not inherit a NODE_OPTIONS that loads test hooks or a debugger.
+      // Passes the environment through (no setting is read here).
+      // eslint-disable-next-line no-restricted-properties
       env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000,

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { Config, Environment } from '../lib/config';
+import { sandboxDirectory, type Config, type Environment } from '../lib/config';
 
-export const API_ROLES = Object.freeze(['GraphTokens.Read', 'GraphTokens.Admin', 'Events.Create'] as const);
+export { API_ROLES } from '../lib/roles';
 
 /** Where `npm start` keeps the sandbox identity provider's signing key (relative to the project). */
 export const SIGNING_KEY_FILE_NAME = 'idp-signing-key.json';
@@ -59,11 +59,9 @@ export class DevTokenError extends Error {
  * directory (`GRAPH_SANDBOX_DIR`, else `.sandbox/` in `cwd`), where `npm start` persists it.
  */
 export function signingKeyPath(env: Environment, cwd: string): string {
-  const absolute = (p: string): string => (isAbsolute(p) ? p : join(cwd, p));
   const configured = env[SIGNING_KEY_VARIABLE]?.trim();
-  if (configured) return absolute(configured);
-  const dir = env.GRAPH_SANDBOX_DIR?.trim();
-  return dir ? join(absolute(dir), SIGNING_KEY_FILE_NAME) : join(cwd, DEFAULT_SIGNING_KEY_FILE);
+  if (configured) return isAbsolute(configured) ? configured : join(cwd, configured);
+  return join(sandboxDirectory(env, cwd), SIGNING_KEY_FILE_NAME);
 }
 
 /** The issuer the API checks: Entra ID's v2.0 issuer shape on the sandbox host. */

@@ -19,7 +19,7 @@ import { delimiter, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signingKeyPath } from './devToken';
 import { applySettings, readLocalSettings } from '../host/appFiles';
-import { SETTINGS, isLoopback, loadConfig, type Config } from '../lib/config';
+import { SETTINGS, isLoopback, loadConfig, portSetting, type Config } from '../lib/config';
 import { startAzurite, type AzuriteHandle } from './azurite';
 import { ensureSandboxCertificate } from './certs';
 import { DEFAULT_GROUP_ID, SandboxGraph } from './graph';
@@ -144,13 +144,9 @@ async function main(): Promise<void> {
     wroteSettings = true;
   }
   // As Core Tools does: the settings become environment variables, a variable already set wins.
-  applySettings(readLocalSettings(settingsFile).values);
+  applySettings(readLocalSettings(settingsFile).values, process.env);
   const config = loadConfig(process.env);
-  const port =
-    process.env.PORT !== undefined && process.env.PORT !== '' ? Number(process.env.PORT) : LOCAL_PORTS.api;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error('PORT must be a port number (0 picks a free one)');
-  }
+  const port = portSetting(process.env) ?? LOCAL_PORTS.api;
 
   const started: Started = {};
   let stopping: Promise<void> | undefined;
@@ -172,7 +168,7 @@ async function main(): Promise<void> {
     if (config.isSandbox) {
       const certificate = ensureSandboxCertificate();
       childEnv.NODE_EXTRA_CA_CERTS = certificate.certPath;
-      const audience = (config.apiAudience ?? SANDBOX_DEFAULTS.apiAudience).split(/[,\s]+/)[0]!;
+      const audience = config.apiAudience ?? SANDBOX_DEFAULTS.apiAudience;
       started.idp = await SandboxIdentityProvider.start({
         port: portOf(config.authorityHost, LOCAL_PORTS.identityProvider),
         tenant: config.tenant || SANDBOX_DEFAULTS.tenant,
@@ -236,10 +232,15 @@ async function main(): Promise<void> {
 
     const func = args['local-host'] ? undefined : findCoreTools(projectDir);
     const hostEntry = join(__dirname, '..', 'host', 'main.js');
+    // The function app folder (scripts/build-local-app.js): the project's package.json is the library's.
+    const appDir = join(__dirname, '..', 'app');
     const [command, commandArgs] =
       func !== undefined
-        ? [func, ['start', '--port', String(port)]]
-        : [process.execPath, [hostEntry, '--port', String(port)]];
+        ? [func, ['start', '--script-root', appDir, '--port', String(port)]]
+        : [
+            process.execPath,
+            [hostEntry, '--script-root', appDir, '--settings', 'none', '--port', String(port)],
+          ];
     const host = spawn(command, commandArgs, {
       cwd: projectDir,
       env: childEnv,

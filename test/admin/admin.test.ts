@@ -27,6 +27,9 @@ beforeAll(async () => {
     ...sandbox.env,
     NODE_EXTRA_CA_CERTS: ensureSandboxCertificate().certPath,
     SANDBOX_SIGNING_KEY_FILE: keyFile,
+    // The page's own actions are under test: the refresh timer must not acquire a token on a 5-minute
+    // boundary in the middle of them (once a year, on 1 January at midnight).
+    REFRESH_SCHEDULE: '0 0 0 1 1 *',
   });
   origin = new URL(host.url).origin;
   browser = await launchChromium();
@@ -44,7 +47,7 @@ async function openPage(context: BrowserContext): Promise<{ page: Page; problems
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of (401|403|502|503)/.test(message.text())) {
+    if (message.type() === 'error' && !/status of (401|403|409|502|503)/.test(message.text())) {
       problems.push(`console: ${message.text()}`);
     }
   });
@@ -264,6 +267,34 @@ describe('an administrator', () => {
     } finally {
       sandbox.idp.clearFaults();
     }
+  });
+
+  test('force refresh never resends the blocked password; "Try the password again" needs a typed confirmation', async () => {
+    const before = sandbox.idp.counts.password;
+    expect(await act(page, '#action-force-refresh', /Force refresh/)).toBe('error');
+    expect(await page.textContent('#error')).toContain('CREDENTIALS_BLOCKED');
+    expect(sandbox.idp.counts.password).toBe(before);
+    await page.waitForSelector('#blocked-description');
+    expect(await page.textContent('#blocked-description')).toMatch(
+      /GRAPH_PASSWORD for svc-graph@contoso\.example rejected 1 time/,
+    );
+    await page.waitForSelector('#action-retry-password', { state: 'visible' });
+    await page.click('#action-retry-password');
+    await page.locator('#confirm').waitFor({ state: 'visible' });
+    expect(await page.textContent('#confirm-title')).toBe('Try the password again');
+    expect(await page.isDisabled('#confirm-ok')).toBe(true);
+    await page.fill('#confirm-typed', 'retry');
+    expect(await page.isDisabled('#confirm-ok')).toBe(true);
+    await page.fill('#confirm-typed', 'RETRY');
+    expect(await page.isDisabled('#confirm-ok')).toBe(false);
+    await screenshot(page, '05-retry-password-confirmation');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('#result:not([hidden])');
+    await page.waitForFunction(() => document.querySelector('main')?.getAttribute('aria-busy') === 'false');
+    expect(await page.textContent('#result')).toMatch(/from a password \(ROPC\) grant/);
+    expect(sandbox.idp.counts.password).toBe(before + 1);
+    expect(await page.isVisible('#blocked')).toBe(false);
+    expect(await page.isVisible('#action-retry-password')).toBe(false);
   });
 
   test('bulk-deactivates the selected active token', async () => {

@@ -1,6 +1,7 @@
 /**
  * The admin page function with a real tenant configured: Entra ID sign-in configuration, a policy that
- * lets MSAL reach the authority, and no dev sign-in at all (404, not 403).
+ * lets MSAL reach the authority, and no dev sign-in at all (404, not 403): the dev sign-in is the local
+ * host's (test/host/devSignIn.test.ts), never a function.
  */
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import type * as AdminFunction from '../../src/functions/admin';
@@ -28,7 +29,7 @@ function request(method: string, path: string, body?: string): HttpRequest {
 const context = (): InvocationContext => new InvocationContext({ functionName: 'admin' });
 
 let adminPage: typeof AdminFunction.adminPage;
-let devSignIn: typeof AdminFunction.devSignIn;
+let admin: typeof AdminFunction;
 let contentSecurityPolicy: typeof AdminFunction.contentSecurityPolicy;
 let pageConfiguration: typeof AdminFunction.pageConfiguration;
 
@@ -36,8 +37,8 @@ beforeAll(async () => {
   // Outside the Functions worker, @azure/functions warns that it skips each registration: expected here.
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   try {
-    ({ adminPage, devSignIn, contentSecurityPolicy, pageConfiguration } =
-      await import('../../src/functions/admin'));
+    admin = await import('../../src/functions/admin');
+    ({ adminPage, contentSecurityPolicy, pageConfiguration } = admin);
   } finally {
     warn.mockRestore();
   }
@@ -67,17 +68,13 @@ describe('with a real tenant', () => {
     expect(csp).not.toMatch(/unsafe/);
   });
 
-  test('there is no dev sign-in: 404 problem details', async () => {
-    const response = await devSignIn(
-      request('POST', 'dev-sign-in', '{"role":"GraphTokens.Admin"}'),
-      context(),
-    );
-    expect(response.status).toBe(404);
-    const problem = JSON.parse(response.body as string) as { code: string; correlation_id: string };
-    expect(problem.code).toBe('ROUTE_NOT_FOUND');
-    expect(problem.correlation_id).toBeTruthy();
+  test('there is no dev sign-in: 404 problem details, and no handler for it in the function', async () => {
+    expect(Object.keys(admin)).not.toContain('devSignIn');
     const get = await adminPage(request('GET', 'dev-sign-in'), context());
     expect(get.status).toBe(404);
+    const problem = JSON.parse(get.body as string) as { code: string; correlation_id: string };
+    expect(problem.code).toBe('ROUTE_NOT_FOUND');
+    expect(problem.correlation_id).toBeTruthy();
   });
 
   test('unknown files are 404 and a missing build says how to build', async () => {

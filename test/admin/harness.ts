@@ -21,7 +21,15 @@ export interface RunningHost {
 export function startHost(env: Record<string, string>): Promise<RunningHost> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, 'dist', 'host', 'main.js'), '--script-root', ROOT, '--settings', 'none', '--port', '0'],
+    [
+      join(ROOT, 'dist', 'host', 'main.js'),
+      '--script-root',
+      join(ROOT, 'dist', 'app'),
+      '--settings',
+      'none',
+      '--port',
+      '0',
+    ],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

@@ -1,4 +1,5 @@
-import { duration, expiresIn, relative, table, truncate } from '../../src/cli/format';
+import { duration, expiresIn, fields, relative, table, terminalSafe, truncate } from '../../src/lib/format';
+import { formatFailure } from '../../src/cli/failure';
 import { describeFailure, EXIT, problemJson, usageError } from '../../src/cli/failure';
 import { ERRORS, GraphTokenError } from '../../src/lib/errors';
 import { withProgress } from '../../src/cli/progress';
@@ -104,5 +105,32 @@ describe('progress', () => {
       }),
     ).rejects.toThrow('boom');
     expect(writes[writes.length - 1]).toBe('\r\x1b[2K');
+  });
+});
+
+describe('text from outside is made safe for a terminal', () => {
+  const hostile = [
+    'AADSTS50126: bad\x1b[2J\x1b[H all good',
+    '\x1b]0;pwned title\x07window',
+    '\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\',
+    'bell\x07 back\x08space del\x7f c1\x9b31m',
+    'rtl \u202eoverride\u202c end',
+  ];
+  it.each(hostile)('strips escapes and controls: %j', (text) => {
+    const safe = terminalSafe(text);
+    // eslint-disable-next-line no-control-regex -- asserting control characters are gone
+    expect(safe).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
+  });
+  it('keeps ordinary text, newlines and tabs', () => {
+    expect(terminalSafe('line one\n\tline two — ünïcode')).toBe('line one\n\tline two — ünïcode');
+    expect(terminalSafe('AADSTS50126: bad\x1b[2J\x1b[H all good')).toBe('AADSTS50126: bad all good');
+  });
+  it('applies to tables, fields and failures', () => {
+    const evil = 'x\x1b[31mred\x1b[0m';
+    expect(table([{ a: evil }], [{ header: 'A', value: (r) => r.a }])).not.toContain('\x1b');
+    expect(fields([['Reason', evil]])).not.toContain('\x1b');
+    expect(formatFailure({ exitCode: 1, code: 'X', message: evil, hint: evil, status: 502 })).not.toContain(
+      '\x1b',
+    );
   });
 });

@@ -56,7 +56,7 @@ export async function startStack(
   delete env.PORT;
   const host = spawn(
     process.execPath,
-    [HOST_ENTRY, '--port', '0', '--settings', 'none', '--script-root', ROOT],
+    [HOST_ENTRY, '--port', '0', '--settings', 'none', '--script-root', join(ROOT, 'dist', 'app')],
     {
       cwd: ROOT,
       env,

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { freshEnv } from './helpers';
+import { startWorker } from './workers';
 
 jest.setTimeout(120_000);
 
@@ -12,31 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.close();
 });
-
-interface WorkerResult {
-  id?: string;
-  source?: string;
-  error?: string;
-}
-
-function startWorker(env: Record<string, string>): {
-  ready: Promise<void>;
-  go: () => void;
-  done: Promise<WorkerResult>;
-} {
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'worker.js')], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<WorkerResult>((resolve) =>
-    child.on('exit', () => resolve(JSON.parse(out.trim().split('\n').pop() || '{}') as WorkerResult)),
-  );
-  // The module graph is loaded once the process is idle on stdin: give it a moment to get there.
-  const ready = new Promise<void>((resolve) => setTimeout(resolve, 1500));
-  return { ready, go: () => child.stdin.end('go\n'), done };
-}
 
 it('8 processes sharing one table send exactly one token request in total', async () => {
   const env = freshEnv(sandbox);

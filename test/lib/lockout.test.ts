@@ -3,10 +3,9 @@
  * talking to the sandbox identity provider over HTTPS and Azurite: each test counts the password grants
  * the identity provider *received*.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { CapturingLogger, FastClock, freshEnv, rawTable, service } from './helpers';
+import { raceTwoWorkers, runWorker } from './workers';
 
 jest.setTimeout(120_000);
 
@@ -24,32 +23,6 @@ beforeEach(() => {
 
 const received = (): number => sandbox.idp.counts.password;
 
-interface WorkerResult {
-  id?: string;
-  source?: string;
-  error?: string;
-}
-
-/** One service instance in its own process (test/lib/fixtures/worker.js): acquires once on "go". */
-function startWorker(env: Record<string, string>): { go: () => void; done: Promise<WorkerResult> } {
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'worker.js')], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<WorkerResult>((resolve) =>
-    child.on('exit', () => resolve(JSON.parse(out.trim().split('\n').pop() || '{}') as WorkerResult)),
-  );
-  return { go: () => child.stdin.end('go\n'), done };
-}
-
-async function runWorker(env: Record<string, string>): Promise<WorkerResult> {
-  const worker = startWorker(env);
-  worker.go();
-  return worker.done;
-}
-
 describe('deny by default', () => {
   it.each([50064, 50056, 50144, 53003, 50072, 50074, 50105, 50135, 50142, 99999])(
     'AADSTS%s blocks the credential after one send',
@@ -65,6 +38,25 @@ describe('deny by default', () => {
       await svc.close();
     },
   );
+
+  it.each([
+    ['an invalid_grant without a code', { kind: 'oauth', error: 'invalid_grant' }, 'CREDENTIALS_REJECTED'],
+    ['a 400 with an HTML body', { kind: 'html', status: 400 }, 'CREDENTIALS_REJECTED'],
+    ['a 200 with an empty access token', { kind: 'empty-token' }, 'CREDENTIALS_REJECTED'],
+    ['a 200 with expires_in 0', { kind: 'empty-token', variant: 'no-expiry' }, 'CREDENTIALS_REJECTED'],
+  ] as const)('%s blocks the credential and stores no token', async (_name, fault, code) => {
+    const env = freshEnv(sandbox);
+    const svc = service(env);
+    sandbox.idp.injectFault({ ...fault, grant: 'password' });
+    await expect(svc.acquireToken()).rejects.toMatchObject({ code });
+    await expect(svc.getAccessToken()).rejects.toMatchObject({ code: 'CREDENTIALS_BLOCKED' });
+    expect((await runWorker(env)).error).toBe('CREDENTIALS_BLOCKED');
+    expect(received()).toBe(1);
+    expect((await svc.listTokens()).items).toHaveLength(0);
+    const summary = await svc.refreshTokens();
+    expect(summary).toMatchObject({ success: false, refreshed: 0 });
+    await svc.close();
+  });
 
   it('an unknown code across timer runs and a second process: 1 password grant', async () => {
     const env = freshEnv(sandbox);
@@ -152,13 +144,7 @@ describe('strict single flight', () => {
   it('two processes, a 5 s lease and an 8 s provider: 1 password grant', async () => {
     const env = freshEnv(sandbox, { TOKEN_LEASE_SECONDS: '5', GRAPH_PASSWORD: 'wrong-password-lease' });
     sandbox.idp.injectFault({ kind: 'delay', ms: 8000, grant: 'password' });
-    const a = startWorker(env);
-    const b = startWorker(env);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    a.go();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    b.go();
-    const [ra, rb] = await Promise.all([a.done, b.done]);
+    const [ra, rb] = await raceTwoWorkers(env);
     expect(received()).toBe(1);
     expect([ra.error, rb.error].sort()).toEqual(['CREDENTIALS_BLOCKED', 'INVALID_CREDENTIALS']);
   });
@@ -166,16 +152,40 @@ describe('strict single flight', () => {
   it('the same with a good password: one grant, both processes get the same token', async () => {
     const env = freshEnv(sandbox, { TOKEN_LEASE_SECONDS: '5' });
     sandbox.idp.injectFault({ kind: 'delay', ms: 8000, grant: 'password' });
-    const a = startWorker(env);
-    const b = startWorker(env);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    a.go();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    b.go();
-    const [ra, rb] = await Promise.all([a.done, b.done]);
+    const [ra, rb] = await raceTwoWorkers(env);
     expect(received()).toBe(1);
     expect(ra.id).toBeDefined();
     expect(rb.id).toBe(ra.id);
+  });
+});
+
+describe('a holder that cannot renew its lease', () => {
+  it('aborts its exchange before the lease lapses; the aborted password grant is uncertain', async () => {
+    const env = freshEnv(sandbox, { TOKEN_LEASE_SECONDS: '5' });
+    const svc = service(env);
+    sandbox.idp.injectFault({ kind: 'delay', ms: 8000, grant: 'password', times: 1 });
+    const started = Date.now();
+    const attempt = svc.acquireToken().catch((e: unknown) => e);
+    // Someone else takes the lease row while the exchange runs: the next renewal fails with 412.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await rawTable(env).upsertEntity(
+      {
+        partitionKey: 'ropc',
+        rowKey: '~lease',
+        holder: 'another-flow',
+        expires_at: new Date(Date.now() + 60_000).toISOString(),
+      },
+      'Replace',
+    );
+    const error = await attempt;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(error).toMatchObject({ code: 'IDENTITY_PROVIDER_UNAVAILABLE' });
+    expect(received()).toBe(1);
+    // Recorded as uncertain: not sent again within the wait, by this instance or another.
+    await rawTable(env).deleteEntity('ropc', '~lease');
+    await expect(svc.getAccessToken()).rejects.toMatchObject({ code: 'IDENTITY_PROVIDER_UNAVAILABLE' });
+    expect(received()).toBe(1);
+    await svc.close();
   });
 });
 

@@ -246,3 +246,71 @@ describe('local.settings.sample.json', () => {
     for (const s of SETTINGS) expect(Object.keys(sample.Values)).toContain(s.name);
   });
 });
+
+describe('AES-GCM', () => {
+  const key = { version: 'k1', key: Buffer.alloc(32, 7) };
+  const ring = { current: async () => key, byVersion: async () => key };
+  it('requires the full 16-byte tag', async () => {
+    const blob = encrypt('secret-token', 'T/ropc/id/access_token', key);
+    expect(await decrypt(blob, 'T/ropc/id/access_token', ring)).toBe('secret-token');
+    const parts = blob.split('.');
+    const tag = Buffer.from(parts[4]!, 'base64url');
+    for (const length of [4, 8, 12, 15]) {
+      const shortened = [...parts.slice(0, 4), tag.subarray(0, length).toString('base64url')].join('.');
+      await expect(decrypt(shortened, 'T/ropc/id/access_token', ring)).rejects.toMatchObject({
+        code: 'DECRYPTION_FAILED',
+      });
+    }
+  });
+});
+
+describe('outbound endpoints in Azure', () => {
+  const base = {
+    WEBSITE_SITE_NAME: 'app',
+    GRAPH_CLIENT_ID: 'c',
+    GRAPH_TENANT: 't',
+    GRAPH_USERNAME: 'u',
+    API_AUDIENCE: 'api://x',
+    KEY_VAULT_URL: 'https://kv.vault.azure.net',
+    TOKEN_TABLE_ENDPOINT: 'https://acct.table.core.windows.net',
+  };
+  it('accepts the hosts of the known Azure clouds', () => {
+    expect(loadConfig(base).report.problems).toEqual([]);
+    expect(
+      loadConfig({
+        ...base,
+        GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.us',
+        GRAPH_API_BASE_URL: 'https://graph.microsoft.us/v1.0',
+        KEY_VAULT_URL: 'https://kv.vault.usgovcloudapi.net',
+        TOKEN_TABLE_ENDPOINT: 'https://acct.table.core.usgovcloudapi.net',
+      }).report.problems,
+    ).toEqual([]);
+  });
+  it.each([
+    ['GRAPH_AUTHORITY_HOST', 'https://localhost:7072'],
+    ['GRAPH_AUTHORITY_HOST', 'https://login.evil.example'],
+    ['GRAPH_API_BASE_URL', 'https://127.0.0.1:8443/v1.0'],
+    ['GRAPH_API_BASE_URL', 'https://graph.microsoft.com.evil.example/v1.0'],
+    ['KEY_VAULT_URL', 'https://vault.azure.net.evil.example'],
+    ['TOKEN_TABLE_ENDPOINT', 'https://[::1]:10002'],
+  ])('refuses %s=%s', (name, value) => {
+    const problems = loadConfig({ ...base, [name]: value }).report.problems.join('\n');
+    expect(problems).toContain(`${name} must be an https endpoint of a known Azure cloud`);
+  });
+  it('checks the table endpoint of a connection string, and there is no switch that turns this off', () => {
+    const { TOKEN_TABLE_ENDPOINT: _omit, ...rest } = base;
+    const local = loadConfig({
+      ...rest,
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      GRAPH_TOKEN_MANAGER_LOCAL: '1',
+    });
+    expect(local.inAzure).toBe(true);
+    expect(local.report.problems.join('\n')).toContain('TOKEN_TABLE_ENDPOINT must be');
+    const real = loadConfig({
+      ...rest,
+      AzureWebJobsStorage:
+        'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.windows.net',
+    });
+    expect(real.report.problems).toEqual([]);
+  });
+});

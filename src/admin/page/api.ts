@@ -56,6 +56,11 @@ export class ApiClient {
     return this.call('POST', '/graph-tokens/acquire_token', forceRefresh ? { force_refresh: true } : {});
   }
 
+  /** The explicit override: sends a password Entra ID rejected once more (audited, at most 3 rejections). */
+  retryBlockedPassword(): Promise<AcquireResult> {
+    return this.call('POST', '/graph-tokens/acquire_token', { retry_blocked_password: true });
+  }
+
   refresh(ids?: string[]): Promise<RefreshSummary> {
     return this.call('POST', '/graph-tokens/refresh_tokens', ids ? { ids } : {});
   }

@@ -2,7 +2,7 @@
  * The admin page (SPEC §8): status summary, token table, recent audit entries and the seed's admin
  * actions. Plain DOM, loaded by index.html as an external script (the CSP forbids inline script).
  */
-import { expiresIn } from '../../cli/format';
+import { expiresIn } from '../../lib/format';
 import type { StatusReport, TokenRecord } from '../../lib/types';
 import { ApiClient, ApiError, readResponse } from './api';
 import { ADMIN_ROLE, type AdminConfig, type Auth, DevAuth, EntraAuth, READ_ROLE, type Session } from './auth';
@@ -26,6 +26,7 @@ class AdminPage {
   private continuation: string | null = null;
   private readonly selected = new Set<string>();
   private busy = false;
+  private blockedDescription = '';
   private reloadTimer: number | undefined;
 
   constructor(private readonly auth: Auth) {}
@@ -111,7 +112,7 @@ class AdminPage {
     action('action-force-refresh', () =>
       this.act(
         'Force refresh',
-        'Ask the identity provider for a new token now, even if the current one is valid. This also lifts a credential block, so fix the cause first if there is one.',
+        'Ask the identity provider for a new token now, even if the current one is valid. A password Entra ID rejected is never sent again by this: use "Try the password again" for that.',
         'Force refresh',
         () => this.api!.acquire(true).then((r) => describeResult.acquire(r)),
       ),
@@ -138,6 +139,15 @@ class AdminPage {
         'Deactivate expired tokens, delete inactive tokens and audit entries past their retention.',
         'Clean up',
         () => this.api!.cleanup().then((r) => describeResult.cleanup(r)),
+      ),
+    );
+    action('action-retry-password', () =>
+      this.act(
+        'Try the password again',
+        `Send the blocked password to Entra ID once more. ${this.blockedDescription} Only do this after fixing the cause shown under Blocked: each rejection counts towards the account's smart lockout, and after 3 rejections of the same password it is never sent again.`,
+        'Send it once',
+        () => this.api!.retryBlockedPassword().then((r) => describeResult.acquire(r)),
+        'RETRY',
       ),
     );
     action('action-reload', async () => {
@@ -219,9 +229,10 @@ class AdminPage {
     text: string,
     confirmLabel: string,
     run: () => Promise<ResultView>,
+    typed?: string,
   ): Promise<void> {
     if (this.busy || !this.api) return;
-    if (!(await confirmDialog(title, text, confirmLabel))) return;
+    if (!(await confirmDialog(title, text, confirmLabel, typed))) return;
     this.clearMessages();
     this.setBusy(true);
     try {
@@ -258,6 +269,12 @@ class AdminPage {
 
   private renderStatus(status: StatusReport): void {
     replace(byId('status-summary'), renderStatus(status, Date.now()));
+    // The override is offered only while a block stands that an override may still lift.
+    const block = status.blocked;
+    this.blockedDescription = block
+      ? `${block.description.charAt(0).toUpperCase()}${block.description.slice(1)}.`
+      : '';
+    byId('action-retry-password').hidden = !block || block.rejections >= 3;
     replace(byId('audit').querySelector('tbody')!, ...renderAudit(status.recent_audit));
   }
 
@@ -419,16 +436,30 @@ function count(n: number): string {
 }
 
 /** A modal `<dialog>`: focus moves into it, Escape cancels, focus returns to the button afterwards. */
-function confirmDialog(title: string, text: string, confirmLabel: string): Promise<boolean> {
+function confirmDialog(title: string, text: string, confirmLabel: string, typed?: string): Promise<boolean> {
   const dialog = byId<HTMLDialogElement>('confirm');
   const ok = byId<HTMLButtonElement>('confirm-ok');
   const cancel = byId<HTMLButtonElement>('confirm-cancel');
+  const typedRow = byId('confirm-typed-row');
+  const typedInput = byId<HTMLInputElement>('confirm-typed');
   byId('confirm-title').textContent = title;
   byId('confirm-text').textContent = text;
   ok.textContent = confirmLabel;
+  // A typed confirmation for actions that can hurt (a rejected password sent again): OK stays disabled
+  // until the word is typed exactly.
+  typedRow.hidden = typed === undefined;
+  typedInput.value = '';
+  byId('confirm-typed-word').textContent = typed ?? '';
+  ok.disabled = typed !== undefined;
+  const onInput = (): void => {
+    ok.disabled = typedInput.value !== typed;
+  };
+  typedInput.addEventListener('input', onInput);
   const opener = document.activeElement as HTMLElement | null;
   return new Promise((resolve) => {
     const finish = (answer: boolean): void => {
+      typedInput.removeEventListener('input', onInput);
+      ok.disabled = false;
       ok.removeEventListener('click', onOk);
       cancel.removeEventListener('click', onCancel);
       dialog.removeEventListener('close', onClose);
@@ -436,7 +467,7 @@ function confirmDialog(title: string, text: string, confirmLabel: string): Promi
       opener?.focus();
       resolve(answer);
     };
-    const onOk = (): void => finish(true);
+    const onOk = (): void => finish(typed === undefined || typedInput.value === typed);
     const onCancel = (): void => finish(false);
     const onClose = (): void => finish(false);
     ok.addEventListener('click', onOk);

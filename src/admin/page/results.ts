@@ -1,5 +1,5 @@
 /** Turns the API's action results into what the page shows: a title and one line per token. */
-import { expiresIn } from '../../cli/format';
+import { expiresIn } from '../../lib/format';
 import type { AcquireResult, CleanupSummary, RefreshSummary, ValidateSummary } from '../../lib/types';
 
 export interface ResultLine {

@@ -1,5 +1,5 @@
 /** Renders the API's objects as DOM (text only, see dom.ts). */
-import { expiresIn, relative } from '../../cli/format';
+import { expiresIn, relative } from '../../lib/format';
 import type { AuditEntry, StatusReport, TokenRecord } from '../../lib/types';
 import { h } from './dom';
 
@@ -46,6 +46,7 @@ export function renderStatus(status: StatusReport, now: number): HTMLElement {
             { class: 'bad', id: 'blocked' },
             h('span', { class: 'code' }, status.blocked.code),
             ` since ${status.blocked.blocked_at} (${relative(status.blocked.blocked_at, now)})`,
+            h('span', { class: 'block', id: 'blocked-description' }, status.blocked.description),
             h('span', { class: 'hint' }, `Hint: ${status.blocked.hint}`),
           ),
         )

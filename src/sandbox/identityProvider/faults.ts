@@ -37,6 +37,11 @@ export type IdpFault = Target &
     | { kind: 'status'; status: number; retryAfterSeconds?: number }
     /** A 4xx/5xx whose body is an HTML page, not JSON. Default status 400. */
     | { kind: 'html'; status?: number }
+    /**
+     * HTTP 200 that is not a usable token: an empty `access_token` (default), or `expires_in` 0 — what a
+     * misconfigured proxy or a broken federation hop can produce.
+     */
+    | { kind: 'empty-token'; variant?: 'empty' | 'no-expiry' }
     /** Waits, then answers normally. */
     | { kind: 'delay'; ms: number }
     /** Reads the whole request (it counts as received), then destroys the socket without an answer. */
@@ -83,6 +88,9 @@ const faultSchema: z.ZodType<IdpFault> = z.discriminatedUnion('kind', [
     })
     .strict(),
   z.object({ kind: z.literal('html'), status: errorStatus.optional(), ...target }).strict(),
+  z
+    .object({ kind: z.literal('empty-token'), variant: z.enum(['empty', 'no-expiry']).optional(), ...target })
+    .strict(),
   z.object({ kind: z.literal('delay'), ms: z.number().int().nonnegative(), ...target }).strict(),
   z.object({ kind: z.literal('drop'), ...target }).strict(),
 ]);
@@ -137,6 +145,16 @@ export async function applyFault(
       return true;
     case 'html':
       sendHtmlFault(res, fault.status ?? 400);
+      return true;
+    case 'empty-token':
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(
+        JSON.stringify(
+          fault.variant === 'no-expiry'
+            ? { token_type: 'Bearer', access_token: 'not-a-token', expires_in: 0, scope: 'User.Read' }
+            : { token_type: 'Bearer', access_token: '', expires_in: 3599, scope: 'User.Read' },
+        ),
+      );
       return true;
   }
 }

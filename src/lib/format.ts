@@ -1,6 +1,6 @@
 /**
- * Plain-text building blocks for the CLI's human-readable output. Pure functions: no I/O, no clock
- * (callers pass `now`), so the renderings are stable in tests.
+ * Plain-text building blocks for human-readable output (the CLI and the admin page). Pure functions: no
+ * I/O, no clock (callers pass `now`), so the renderings are stable in tests.
  */
 
 export interface Column<T> {
@@ -11,9 +11,28 @@ export interface Column<T> {
   align?: 'left' | 'right';
 }
 
+/**
+ * Text that came from outside (upstream error messages, reasons, subjects, account names) made safe for
+ * a terminal: escape sequences (CSI, OSC, single-character escapes), other control characters except
+ * newline and tab, C1 controls and bidirectional overrides are removed, so a crafted message can neither
+ * move the cursor, rewrite what the operator sees, set the window title nor hide text.
+ */
+export function terminalSafe(text: string): string {
+  /* eslint-disable no-control-regex -- matching control characters is the point */
+  return text
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g, '')
+    .replace(/\x1b[PX^_][^\x1b]*(?:\x1b\\)?/g, '')
+    .replace(/\x1b[\s\S]?/g, '')
+    .replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '');
+  /* eslint-enable no-control-regex */
+}
+
 /** A table with a header row, columns separated by two spaces, no trailing blanks. */
 export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = rows.map((row) => columns.map((c) => truncate(oneLine(c.value(row)), c.maxWidth)));
+  const cells = rows.map((row) =>
+    columns.map((c) => truncate(oneLine(terminalSafe(c.value(row))), c.maxWidth)),
+  );
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
   const line = (values: string[]): string =>
     values
@@ -28,7 +47,7 @@ export function fields(pairs: ReadonlyArray<readonly [string, string]>): string 
   const width = Math.max(...pairs.map(([k]) => k.length));
   return pairs
     .map(([k, v]) => {
-      const [first, ...rest] = v.split('\n');
+      const [first, ...rest] = terminalSafe(v).split('\n');
       return [`${k.padEnd(width)}  ${first}`, ...rest.map((r) => `${' '.repeat(width)}  ${r}`)].join('\n');
     })
     .join('\n');

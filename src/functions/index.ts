@@ -1,0 +1,20 @@
+/**
+ * The function app: every registration, in one module. The deployment bundle (scripts/package-app.js)
+ * and the local function app (dist/app/, what `npm start` serves) both load this file; the Functions
+ * host sees the same functions either way. A new registration file must be added here (a test checks).
+ */
+import './acquireToken';
+import './admin';
+import './cleanupTokens';
+import './createEvent';
+import './deactivateToken';
+import './health';
+import './lifecycle';
+import './listTokens';
+import './openapi';
+import './refreshTokens';
+import './routeFallback';
+import './timers';
+import './tokenReport';
+import './tokenStatus';
+import './validateTokens';
