@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import type { TokenServiceApi } from '../lib/api';
 import { type Config, type Environment, loadConfig, readLocalEnvironment } from '../lib/config';
 import { ERRORS } from '../lib/errors';
@@ -119,7 +120,7 @@ export async function runServiceCommand<T>(
   options: CommonOptions,
   command: ServiceCommand<T>,
 ): Promise<ExitCode> {
-  const ctx: OperationContext = { actor: 'cli', correlationId: randomUUID() };
+  const ctx: OperationContext = { actor: cliActor(), correlationId: randomUUID() };
   try {
     const env = loadEnvironment(deps);
     const config = loadConfig(env);
@@ -154,6 +155,21 @@ export async function runServiceCommand<T>(
   } catch (error) {
     return reportFailure(deps, options, error, ctx.correlationId);
   }
+}
+
+/**
+ * The audit actor of a CLI command: `cli:<operating-system user>@<host>`, so an entry says who ran it
+ * where (the CLI has no caller token). Names are reduced to safe characters.
+ */
+export function cliActor(): string {
+  const safe = (text: string): string => text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'unknown';
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the user stays unknown.
+  }
+  return `cli:${safe(user)}@${safe(hostname())}`;
 }
 
 export function print<T>(

@@ -4,6 +4,7 @@ import type { CliDeps } from './context';
 import { registerDevTokenCommand } from './dev-token-command';
 import { registerSignInCommand } from './sign-in-command';
 import { registerEventsCommands } from './events-command';
+import { registerReportCommand } from './report-command';
 import { EXIT, type ExitCode } from './failure';
 import { PACKAGE_VERSION } from '../lib/version';
 
@@ -37,6 +38,7 @@ Examples:
   registerServiceCommands(program, deps, done);
   registerSignInCommand(program, deps, done);
   registerEventsCommands(program, deps, done);
+  registerReportCommand(program, deps, done);
   registerDevTokenCommand(program, deps, done);
   return program;
 }

@@ -1,17 +1,25 @@
 import { app } from '@azure/functions';
+import { iso } from '../lib/clock';
 import { describeError, logEvent } from '../http/logging';
 import { handleEndpoint } from '../http/pipeline';
 import { ENDPOINTS } from '../http/routes';
 
 const endpoint = ENDPOINTS.health;
 
-/** Always 200 while the process serves (SPEC §5): a failing check makes the status `degraded`, not an error. */
-export const health = handleEndpoint(endpoint, async ({ service, context }) => {
+/**
+ * `ok` and `degraded` answer 200, `failing` 503 (docs/operations.md, "Health"). Anonymous callers get the
+ * cached summary; a GraphTokens.Read caller every check with its detail and hint.
+ */
+export const health = handleEndpoint(endpoint, async ({ service, caller, context }) => {
   try {
-    return { body: await service().health() };
+    const report = await service().health({ detailed: caller !== null });
+    return { body: report, status: report.status === 'failing' ? 503 : 200 };
   } catch (error) {
     logEvent(context, 'warn', 'health.failed', describeError(error));
-    return { body: { status: 'degraded' as const, checks: { service: { status: 'degraded' as const } } } };
+    return {
+      status: 503,
+      body: { status: 'failing' as const, checked_at: iso(Date.now()), failing_checks: ['service'] },
+    };
   }
 });
 

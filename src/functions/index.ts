@@ -21,6 +21,7 @@ import './refreshTokens';
 import './routeFallback';
 import './signIn';
 import './timers';
+import './tokenReport';
 import './tokenStatus';
 import './updateEvent';
 import './validateTokens';

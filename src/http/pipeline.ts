@@ -73,6 +73,9 @@ export function handleEndpoint<E extends EndpointDefinition>(
       if (endpoint.role !== null) {
         caller = await authenticatorFor(getService().config).authenticate(request.headers, request.query);
         requireRole(caller, endpoint.role);
+      } else if (endpoint.optionalRole !== undefined && request.headers.get('authorization') !== null) {
+        caller = await authenticatorFor(getService().config).authenticate(request.headers, request.query);
+        requireRole(caller, endpoint.optionalRole);
       }
       const body =
         endpoint.body === undefined

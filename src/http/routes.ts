@@ -18,11 +18,13 @@ import {
   listEventsQuerySchema,
   healthReportSchema,
   listTokensQuerySchema,
+  monthlyReportSchema,
   noQuerySchema,
   refreshSummarySchema,
   refreshTokensBodySchema,
   signInStartBodySchema,
   signInStartSchema,
+  reportQuerySchema,
   statusReportSchema,
   tokenListSchema,
   tokenRecordSchema,
@@ -43,6 +45,8 @@ export interface EndpointDefinition {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** `null`: anonymous. */
   readonly role: Role | null;
+  /** On an anonymous route: a caller who sends a bearer token must carry this role, and gets more. */
+  readonly optionalRole?: Role;
   readonly summary: string;
   readonly description?: string;
   readonly query?: z.ZodType;
@@ -258,15 +262,32 @@ export const ENDPOINTS = Object.freeze({
     response: null,
     problems: [404, 502, 503],
   }),
+  report: endpoint({
+    name: 'tokenReport',
+    route: 'graph-tokens/report',
+    method: 'GET',
+    role: ROLES.read,
+    summary: 'The monthly error analysis, built from the audit table',
+    description:
+      'Refreshes by grant and outcome per day, errors by code (first/last seen, hint), minutes without a valid token, credential blocks, sign-in-required periods, refresh duration p50/p95 and events by outcome (docs/operations.md).',
+    query: reportQuerySchema,
+    successStatus: 200,
+    response: monthlyReportSchema,
+    problems: [503],
+  }),
   health: endpoint({
     name: 'health',
     route: 'health',
     method: 'GET',
     role: null,
-    summary: 'Liveness and dependency checks (no secrets, no token data)',
-    description: 'Answers 200 while the process serves; `status` is `degraded` when a dependency is not.',
+    optionalRole: ROLES.read,
+    summary: 'Health: ok, degraded or failing, from configuration, storage, Key Vault, tokens and timers',
+    description:
+      'Anonymous callers get the status and the names of the checks that are not ok, from a cache (at most one round of storage and Key Vault reads per 10 s). A bearer token with GraphTokens.Read adds every check with its detail and hint. HTTP 200 for `ok` and `degraded`, 503 for `failing`.',
+    query: noQuerySchema,
     successStatus: 200,
     response: healthReportSchema,
+    problems: [503],
   }),
   openapi: endpoint({
     name: 'openapi',

@@ -7,6 +7,7 @@ import type {
   EventListResult,
   GroupEvent,
   HealthReport,
+  MonthlyReport,
   RefreshSummary,
   SignInResult,
   SignInStart,
@@ -368,13 +369,84 @@ export const bulkEventSummarySchema = z.strictObject({
   ),
 });
 
+const healthStatusSchema = z.enum(['ok', 'degraded', 'failing']);
 const healthCheckSchema = z.strictObject({
-  status: z.enum(['ok', 'degraded']),
+  status: healthStatusSchema,
   detail: z.string().optional(),
+  hint: z.string().optional(),
 });
-export const healthReportSchema = z.strictObject({
-  status: z.enum(['ok', 'degraded']),
-  checks: z.record(z.string(), healthCheckSchema),
+export const healthReportSchema = z
+  .strictObject({
+    status: healthStatusSchema,
+    checked_at: isoTime,
+    failing_checks: z
+      .array(z.string())
+      .describe('Names of the checks that are not ok (configuration, storage, key_vault, token.<type>, …).'),
+    checks: z
+      .record(z.string(), healthCheckSchema)
+      .optional()
+      .describe('Every check with its detail and hint: only for callers with GraphTokens.Read.'),
+  })
+  .describe('HTTP 200 for ok and degraded, 503 for failing.');
+
+export const reportQuerySchema = z.strictObject({
+  month: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM, e.g. 2026-05')
+    .optional()
+    .describe('The month (UTC); default the current one.'),
+});
+
+const reportPeriodSchema = z.strictObject({
+  token_type: z.string(),
+  from: isoTime,
+  to: nullableIso.describe('`null`: still open.'),
+  minutes: z.number().int(),
+  code: z.string().optional(),
+});
+
+export const monthlyReportSchema = z.strictObject({
+  month: z.string(),
+  from: isoTime,
+  to: isoTime,
+  generated_at: isoTime,
+  audit_entries: z.number().int(),
+  note: z.string().nullable(),
+  refreshes: z.array(
+    z.strictObject({
+      date: z.string(),
+      grant: z.string(),
+      outcome: z.enum(['success', 'failure']),
+      count: z.number().int(),
+    }),
+  ),
+  refresh_totals: z.strictObject({ success: z.number().int(), failure: z.number().int() }),
+  errors: z.array(
+    z.strictObject({
+      code: z.string(),
+      count: z.number().int(),
+      first_seen: isoTime,
+      last_seen: isoTime,
+      hint: z.string().nullable(),
+      last_message: z.string().nullable(),
+    }),
+  ),
+  no_valid_token: z.strictObject({ minutes: z.number().int(), periods: z.array(reportPeriodSchema) }),
+  credential_blocks: z.array(reportPeriodSchema),
+  sign_in_required: z.array(reportPeriodSchema),
+  refresh_duration_ms: z.strictObject({
+    count: z.number().int(),
+    p50: z.number().nullable(),
+    p95: z.number().nullable(),
+  }),
+  events: z.array(
+    z.strictObject({
+      operation: z.string(),
+      outcome: z.enum(['success', 'failure']),
+      count: z.number().int(),
+    }),
+  ),
+  events_by_outcome: z.strictObject({ success: z.number().int(), failure: z.number().int() }),
 });
 
 export const problemSchema = z
@@ -407,4 +479,5 @@ export type ResponseSchemasMatchServiceTypes = [
   Assert<Exact<z.output<typeof eventListSchema>, EventListResult>>,
   Assert<Exact<z.output<typeof bulkEventSummarySchema>, BulkEventSummary>>,
   Assert<Exact<z.output<typeof healthReportSchema>, HealthReport>>,
+  Assert<Exact<z.output<typeof monthlyReportSchema>, MonthlyReport>>,
 ];

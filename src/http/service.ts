@@ -20,12 +20,17 @@ export function appConfig(): Config {
  */
 export function tokenService(): TokenServiceApi {
   if (obtained === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, see above
-    const lib = require('../lib') as typeof import('../lib');
+    const lib = library();
     obtained = lib.getTokenService(config === undefined ? {} : { config });
     config = obtained.config;
   }
   return obtained;
+}
+
+/** The library with the service core, loaded on first use (see `tokenService`). */
+export function library(): typeof import('../lib') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, see tokenService
+  return require('../lib') as typeof import('../lib');
 }
 
 /** The service if a function has used it, so shutdown can close it without creating one. */

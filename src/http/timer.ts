@@ -24,8 +24,10 @@ export function timerHandler(
         next: timer.scheduleStatus?.next ?? null,
       });
     }
+    const service = tokenService();
     try {
-      const summary = await work(tokenService(), ctx);
+      const summary = await work(service, ctx);
+      await noteRun(service, job, summary.success ? 'success' : 'failure', context);
       logEvent(context, summary.success ? 'info' : 'warn', 'timer.completed', {
         job,
         outcome: summary.success ? 'success' : 'failure',
@@ -35,6 +37,7 @@ export function timerHandler(
         ...counts(summary),
       });
     } catch (error) {
+      await noteRun(service, job, 'failure', context);
       logEvent(context, 'error', 'timer.failed', {
         job,
         duration_ms: Date.now() - started,
@@ -44,6 +47,20 @@ export function timerHandler(
       throw error;
     }
   };
+}
+
+/** The run is recorded for health ("the refresh timer ran within two periods"); never fails the run. */
+async function noteRun(
+  service: TokenServiceApi,
+  job: 'refresh' | 'cleanup' | 'validate',
+  outcome: 'success' | 'failure',
+  context: InvocationContext,
+): Promise<void> {
+  try {
+    await service.recordTimerRun(job, outcome);
+  } catch (error) {
+    logEvent(context, 'warn', 'timer.record_failed', { job, ...describeError(error) });
+  }
 }
 
 function counts(summary: object): Record<string, number> {

@@ -10,6 +10,7 @@ import type {
   GroupEventInput,
   GroupEventPatch,
   HealthReport,
+  MonthlyReport,
   OperationContext,
   RefreshSummary,
   RotateKeySummary,
@@ -78,7 +79,6 @@ export interface TokenServiceApi {
   /** Only the organizer may cancel (`EVENT_NOT_ORGANIZER` otherwise); Graph notifies the attendees. */
   cancelGroupEvent(id: string, options?: { comment?: string }, ctx?: OperationContext): Promise<void>;
   deleteGroupEvent(id: string, ctx?: OperationContext): Promise<void>;
-  health(): Promise<HealthReport>;
   /** Delegated sign-in (docs/delegated.md): browser flow, started by an administrator. */
   startSignIn(
     options: { redirectUri: string },
@@ -113,6 +113,12 @@ export interface TokenServiceApi {
     request: { code: string; redirectUri: string; codeVerifier: string; nonce: string },
     ctx?: OperationContext,
   ): Promise<SignInResult>;
+  /** Anonymous summary by default (cached); `detailed` adds every check with detail and hint. */
+  health(options?: { detailed?: boolean }): Promise<HealthReport>;
+  /** Records a timer run, which health checks against the schedule. */
+  recordTimerRun(job: 'refresh' | 'cleanup' | 'validate', outcome: 'success' | 'failure'): Promise<void>;
+  /** The monthly error analysis (`month` = `YYYY-MM`, default the current month, UTC). */
+  report(month?: string): Promise<MonthlyReport>;
   /** Flushes usage counters and releases timers/handles. */
   close(): Promise<void>;
 }

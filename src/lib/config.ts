@@ -116,6 +116,16 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     'After a password grant that got no answer, the password is not sent again for this long (at least 30)',
     { default: '300' },
   ),
+  s('NOTIFY_WEBHOOK_URL', 'optional', 'Receiver of the CloudEvents notifications (docs/operations.md)'),
+  s(
+    'NOTIFY_WEBHOOK_SECRET_NAME',
+    'optional',
+    'Key Vault secret holding the key that signs the notifications (required with NOTIFY_WEBHOOK_URL)',
+  ),
+  s('NOTIFY_WEBHOOK_SECRET', 'optional', 'The notification signing key itself (local development only)', {
+    secret: true,
+    localOnly: true,
+  }),
 ]);
 
 function s(
@@ -153,6 +163,14 @@ export interface LifecycleSettings {
 export interface LocalSecrets {
   password?: string;
   encryptionKey?: Buffer;
+  webhookSecret?: string;
+}
+
+/** Where notifications go and how their signing key is found. */
+export interface NotifySettings {
+  readonly url: string;
+  /** Key Vault secret name (Azure); `undefined` with a local `NOTIFY_WEBHOOK_SECRET`. */
+  readonly secretName: string | undefined;
 }
 
 export interface Config {
@@ -182,6 +200,10 @@ export interface Config {
   readonly apiAudience: string | undefined;
   readonly managedIdentityClientId: string | undefined;
   readonly adminClientId: string | undefined;
+  /** CloudEvents notifications, when `NOTIFY_WEBHOOK_URL` is set. */
+  readonly notify: NotifySettings | undefined;
+  /** `APPLICATIONINSIGHTS_CONNECTION_STRING` (a platform setting): metrics are exported when it is set. */
+  readonly telemetryConnectionString: string | undefined;
   readonly schedules: { readonly refresh: string; readonly cleanup: string; readonly validate: string };
   readonly lifecycle: Readonly<LifecycleSettings>;
   /** Running inside Azure Functions in Azure (not Core Tools, not the local host). */
@@ -319,6 +341,27 @@ export function loadConfig(env: Environment = process.env): Config {
     uncertainRetrySeconds: int('CREDENTIAL_UNCERTAIN_RETRY_SECONDS', 30, 86_400),
   });
 
+  const webhookSecret = get('NOTIFY_WEBHOOK_SECRET');
+  const webhookUrl = get('NOTIFY_WEBHOOK_URL');
+  const webhookSecretName = get('NOTIFY_WEBHOOK_SECRET_NAME');
+  let notify: NotifySettings | undefined;
+  if (webhookUrl !== undefined) {
+    notify = Object.freeze({
+      url: url('NOTIFY_WEBHOOK_URL', webhookUrl, inAzure),
+      secretName: webhookSecretName,
+    });
+    if (webhookSecretName === undefined && webhookSecret === undefined) {
+      problems.push(
+        'NOTIFY_WEBHOOK_SECRET_NAME must be set with NOTIFY_WEBHOOK_URL (notifications are signed)',
+      );
+    } else if (webhookSecretName !== undefined && keyVaultUrl === undefined) {
+      problems.push('NOTIFY_WEBHOOK_SECRET_NAME needs KEY_VAULT_URL');
+    }
+  }
+  if (inAzure && webhookSecret !== undefined) {
+    problems.push('NOTIFY_WEBHOOK_SECRET is for local development only; keep the key in Key Vault');
+  }
+
   const schedule = (name: string): string => {
     const v = get(name) ?? def(name);
     if (v.split(/\s+/).length !== 6) problems.push(`${name} must be an NCRONTAB expression with 6 fields`);
@@ -386,6 +429,8 @@ export function loadConfig(env: Environment = process.env): Config {
     apiAudience: apiAudiences[0],
     managedIdentityClientId: get('AZURE_CLIENT_ID'),
     adminClientId: get('ADMIN_CLIENT_ID'),
+    notify,
+    telemetryConnectionString: get('APPLICATIONINSIGHTS_CONNECTION_STRING'),
     schedules,
     lifecycle,
     inAzure,
@@ -393,7 +438,7 @@ export function loadConfig(env: Environment = process.env): Config {
     report,
   } as Omit<Config, 'localSecrets'>;
   Object.defineProperty(config, 'localSecrets', {
-    value: Object.freeze({ password, encryptionKey }),
+    value: Object.freeze({ password, encryptionKey, webhookSecret }),
     enumerable: false,
   });
   return Object.freeze(config) as Config;

@@ -132,6 +132,12 @@ export const ERRORS = Object.freeze({
     502,
     'Entra ID (or a proxy or federated identity provider in front of it) refused the password grant with an answer this service does not know; the credential is blocked so it is not sent again. Look the upstream code up at https://login.microsoftonline.com/error, fix the cause, then store a corrected password as a new secret version.',
   ),
+  NOTIFICATION_FAILED: info(
+    'NOTIFICATION_FAILED',
+    'transient',
+    502,
+    'The notification receiver (NOTIFY_WEBHOOK_URL) did not accept the event after the retries. Check that it is reachable and answers 2xx; the incident stays open and its recovery is still sent (docs/operations.md).',
+  ),
   REFRESH_IN_PROGRESS: info(
     'REFRESH_IN_PROGRESS',
     'transient',
@@ -471,6 +477,14 @@ export function aadstsError(code: string, description: string, cause?: unknown):
 }
 
 /** Strips anything that looks like a token or key from upstream text before it is stored or shown. */
+/** The error of a stable code, from any of the tables (the report shows its hint beside the code). */
+export function errorInfoForCode(code: string): ErrorInfo | null {
+  for (const table of [ERRORS, AADSTS_ERRORS, GRAPH_ERRORS] as Readonly<Record<string, ErrorInfo>>[]) {
+    for (const entry of Object.values(table)) if (entry.code === code) return entry;
+  }
+  return null;
+}
+
 export function sanitize(text: string): string {
   return text
     .replace(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[redacted-jwt]')

@@ -14,6 +14,8 @@ import type { TokenType } from './types';
 
 export type { TokenServiceApi } from './api';
 export { MicrosoftGraphTokenService, schedulePeriodSeconds, type TokenServiceOptions } from './service';
+export { resolveMeter } from './service/metrics';
+export { startTelemetry, stopTelemetry } from './telemetry';
 export {
   loadConfig,
   readLocalEnvironment,

@@ -34,6 +34,7 @@ export class SecretSource implements KeyRing {
   private password: Cached<Password> | undefined;
   private currentKey: Cached<DataKey> | undefined;
   private clientCredential: Cached<ClientCredential> | undefined;
+  private webhookSecret: Cached<string> | undefined;
   private readonly keysByVersion = new Map<string, DataKey>();
   private readonly inflight = new Map<string, Promise<unknown>>();
   /** Key Vault reads made by this instance (for the §12 budget). */
@@ -104,6 +105,26 @@ export class SecretSource implements KeyRing {
       return { value: secret.value, version: secret.version };
     });
     this.clientCredential = { value, until: now + this.config.lifecycle.secretCacheSeconds * 1000 };
+    return value;
+  }
+
+  /** The key that signs notifications (`NOTIFY_WEBHOOK_SECRET_NAME`, or `NOTIFY_WEBHOOK_SECRET` locally). */
+  async getWebhookSecret(): Promise<string> {
+    const now = this.clock.now();
+    if (this.webhookSecret && now < this.webhookSecret.until) return this.webhookSecret.value;
+    const value = await this.once('webhook', async () => {
+      const name = this.config.notify?.secretName;
+      if (this.client && name !== undefined) return (await this.read(name)).value;
+      const local = this.config.localSecrets.webhookSecret;
+      if (local === undefined) {
+        throw new GraphTokenError(
+          ERRORS.CONFIGURATION_INVALID,
+          'No notification signing key: set NOTIFY_WEBHOOK_SECRET_NAME (or NOTIFY_WEBHOOK_SECRET for local development)',
+        );
+      }
+      return local;
+    });
+    this.webhookSecret = { value, until: now + this.config.lifecycle.secretCacheSeconds * 1000 };
     return value;
   }
 

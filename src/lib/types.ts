@@ -285,7 +285,70 @@ export interface BulkEventSummary {
   results: BulkEventResult[];
 }
 
+/** `failing`: the service cannot keep a token (HTTP 503); `degraded`: it serves, but something needs attention. */
+export type HealthStatus = 'ok' | 'degraded' | 'failing';
+
+export interface HealthCheck {
+  status: HealthStatus;
+  detail?: string;
+  hint?: string;
+}
+
+/**
+ * Health (docs/operations.md, "Health"). Anonymous callers get `status`, `checked_at` and the names of
+ * the checks that are not ok; `checks` (with details and hints) only with GraphTokens.Read.
+ */
 export interface HealthReport {
-  status: 'ok' | 'degraded';
-  checks: Record<string, { status: 'ok' | 'degraded'; detail?: string }>;
+  status: HealthStatus;
+  checked_at: string;
+  failing_checks: string[];
+  checks?: Record<string, HealthCheck>;
+}
+
+/** One day's refreshes of one grant and outcome (grant `none`: failed before any grant was sent). */
+export interface ReportRefreshDay {
+  date: string;
+  grant: string;
+  outcome: 'success' | 'failure';
+  count: number;
+}
+
+export interface ReportError {
+  code: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  hint: string | null;
+  /** The latest message (no secret: messages never carry one). */
+  last_message: string | null;
+}
+
+/** A period of a state (a credential block, sign-in required, no valid token); `to: null` = still open. */
+export interface ReportPeriod {
+  token_type: string;
+  from: string;
+  to: string | null;
+  minutes: number;
+  code?: string;
+}
+
+/** The monthly error analysis (docs/operations.md, "Report"), built from the audit table. */
+export interface MonthlyReport {
+  month: string;
+  /** [from, to) in UTC; `to` is capped at the time of the report for the running month. */
+  from: string;
+  to: string;
+  generated_at: string;
+  audit_entries: number;
+  /** Set when part of the month is older than the audit retention (deleted entries). */
+  note: string | null;
+  refreshes: ReportRefreshDay[];
+  refresh_totals: { success: number; failure: number };
+  errors: ReportError[];
+  no_valid_token: { minutes: number; periods: ReportPeriod[] };
+  credential_blocks: ReportPeriod[];
+  sign_in_required: ReportPeriod[];
+  refresh_duration_ms: { count: number; p50: number | null; p95: number | null };
+  events: { operation: string; outcome: 'success' | 'failure'; count: number }[];
+  events_by_outcome: { success: number; failure: number };
 }

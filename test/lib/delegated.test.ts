@@ -168,7 +168,7 @@ describe('delegated token type', () => {
         state: 'sign_in_required',
         sign_in_required: { code: 'SIGN_IN_REQUIRED', upstream_code: 'AADSTS50173' },
       });
-      expect((await other.health()).checks.sign_in?.status).toBe('degraded');
+      expect((await other.health({ detailed: true })).checks?.sign_in?.status).toBe('degraded');
       clock.advance(200_000);
       await expect(other.getAccessToken()).rejects.toMatchObject({ code: 'SIGN_IN_REQUIRED' });
       expect(logger.lines.filter((l) => l.includes('"event":"sign_in_required"'))).toHaveLength(1);

@@ -5,6 +5,7 @@
 import type {
   AcquireResult,
   CleanupSummary,
+  MonthlyReport,
   RefreshSummary,
   SignInStart,
   StatusReport,
@@ -41,8 +42,15 @@ export class ApiClient {
     return this.call('GET', '/graph-tokens/status');
   }
 
-  list(): Promise<TokenListResult> {
-    return this.call('GET', '/graph-tokens');
+  /** One page of token records; `continuationToken` from the previous page. */
+  list(continuationToken?: string | null, limit = 200): Promise<TokenListResult> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (continuationToken) query.set('continuation_token', continuationToken);
+    return this.call('GET', `/graph-tokens?${query}`);
+  }
+
+  report(month?: string): Promise<MonthlyReport> {
+    return this.call('GET', `/graph-tokens/report${month ? `?month=${encodeURIComponent(month)}` : ''}`);
   }
 
   acquire(forceRefresh: boolean): Promise<AcquireResult> {

@@ -7,6 +7,7 @@ import type { StatusReport, TokenRecord } from '../../lib/types';
 import { ApiClient, ApiError, readResponse } from './api';
 import { ADMIN_ROLE, type AdminConfig, type Auth, DevAuth, EntraAuth, READ_ROLE, type Session } from './auth';
 import { byId, h, replace } from './dom';
+import { renderReport } from './report';
 import { describeResult, type ResultView } from './results';
 import { renderAudit, renderStatus, renderTokenRow } from './views';
 
@@ -19,6 +20,10 @@ class AdminPage {
   private session: Session | null = null;
   private api: ApiClient | null = null;
   private tokens: TokenRecord[] = [];
+  /** The active token from status: always shown first, also when it is on a page not loaded yet. */
+  private current: TokenRecord | null = null;
+  /** Where the next page of the token list starts (`null`: everything is loaded). */
+  private continuation: string | null = null;
   private readonly selected = new Set<string>();
   private busy = false;
   private blockedDescription = '';
@@ -151,6 +156,11 @@ class AdminPage {
       this.clearMessages();
       await this.reload();
     });
+    action('tokens-more', () => this.loadMore());
+    byId('report-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.showReport();
+    });
     action('bulk-validate', () => {
       const ids = [...this.selected];
       return this.act(
@@ -178,7 +188,7 @@ class AdminPage {
     byId<HTMLInputElement>('select-all').addEventListener('change', (event) => {
       const checked = (event.target as HTMLInputElement).checked;
       this.selected.clear();
-      if (checked) for (const t of this.tokens) this.selected.add(t.id);
+      if (checked) for (const t of this.orderedTokens()) this.selected.add(t.id);
       this.renderTokens();
     });
     byId('tokens').addEventListener('change', (event) => {
@@ -293,8 +303,15 @@ class AdminPage {
     if (!this.api) return;
     try {
       const [status, list] = await Promise.all([this.api.status(), this.api.list()]);
-      this.tokens = list.items;
-      const known = new Set(this.tokens.map((t) => t.id));
+      // The first page is fetched again; rows of later pages already loaded are kept (and updated
+      // when they appear on the first page), so a reload never throws away what "Load more" fetched.
+      const fresh = new Map(list.items.map((t) => [t.id, t]));
+      const later = this.tokens.filter((t) => !fresh.has(t.id));
+      const morePagesLoaded = this.tokens.length > list.items.length;
+      this.tokens = [...list.items, ...(morePagesLoaded ? later : [])];
+      if (!morePagesLoaded) this.continuation = list.continuation_token;
+      this.current = status.current;
+      const known = new Set(this.orderedTokens().map((t) => t.id));
       for (const id of this.selected) if (!known.has(id)) this.selected.delete(id);
       this.renderStatus(status);
       this.renderTokens();
@@ -314,20 +331,68 @@ class AdminPage {
     replace(byId('audit').querySelector('tbody')!, ...renderAudit(status.recent_audit));
   }
 
+  private async loadMore(): Promise<void> {
+    if (!this.api || this.continuation === null) return;
+    const button = byId<HTMLButtonElement>('tokens-more');
+    button.disabled = true;
+    try {
+      const page = await this.api.list(this.continuation);
+      const known = new Set(this.tokens.map((t) => t.id));
+      this.tokens.push(...page.items.filter((t) => !known.has(t.id)));
+      this.continuation = page.continuation_token;
+      this.renderTokens();
+    } catch (error) {
+      this.showError(error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  /** The active token first, then the newest; the rows are built once per change, never per tick. */
+  private orderedTokens(): TokenRecord[] {
+    const current = this.current && (this.tokens.find((t) => t.id === this.current!.id) ?? this.current);
+    const rest = this.tokens.filter((t) => t.id !== current?.id);
+    rest.sort(
+      (a, b) => Number(b.is_active) - Number(a.is_active) || b.created_at.localeCompare(a.created_at),
+    );
+    return current ? [current, ...rest] : rest;
+  }
+
   private renderTokens(): void {
     const now = Date.now();
     const body = byId('tokens').querySelector('tbody')!;
-    replace(body, ...this.tokens.map((t) => renderTokenRow(t, this.selected.has(t.id), now)));
-    byId('tokens-empty').hidden = this.tokens.length > 0;
+    const ordered = this.orderedTokens();
+    replace(body, ...ordered.map((t) => renderTokenRow(t, this.selected.has(t.id), now)));
+    byId('tokens-empty').hidden = ordered.length > 0;
+    byId('tokens-more').hidden = this.continuation === null;
+    byId('tokens-count').textContent =
+      ordered.length === 0
+        ? ''
+        : `${count(ordered.length)} shown${this.continuation === null ? '' : ', more stored'}`;
     this.updateSelection();
+  }
+
+  private async showReport(): Promise<void> {
+    if (!this.api) return;
+    const month = byId<HTMLInputElement>('report-month').value || undefined;
+    const box = byId('report');
+    box.setAttribute('aria-busy', 'true');
+    try {
+      renderReport(box, await this.api.report(month));
+    } catch (error) {
+      this.showError(error);
+    } finally {
+      box.setAttribute('aria-busy', 'false');
+    }
   }
 
   private updateSelection(): void {
     const n = this.selected.size;
+    const shown = this.orderedTokens().length;
     byId('selection-count').textContent = n === 0 ? 'No token selected' : `${count(n)} selected`;
     const all = byId<HTMLInputElement>('select-all');
-    all.checked = n > 0 && n === this.tokens.length;
-    all.indeterminate = n > 0 && n < this.tokens.length;
+    all.checked = n > 0 && n === shown;
+    all.indeterminate = n > 0 && n < shown;
     this.updateButtons();
   }
 

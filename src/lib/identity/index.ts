@@ -60,6 +60,8 @@ export interface AcquireOptions {
 export class IdentityClient {
   private readonly app: PublicClientApplication;
   readonly counters: IdentityCounters = { refresh_token: 0, password: 0, failures: 0 };
+  /** Told of every token request after its answer (the service's metrics). */
+  onRequest: (grant: Grant, outcome: 'success' | 'failure') => void = () => undefined;
 
   constructor(
     private readonly config: Config,
@@ -132,8 +134,11 @@ export class IdentityClient {
             scopes: [...this.config.scopes],
             forceRefresh: true,
           });
+          this.onRequest('refresh_token', 'success');
           return this.toResult(state, result, 'refresh_token', account);
         } catch (error) {
+          // A cache without a refresh token sends nothing: not a request.
+          if (lastExchange('refresh_token')) this.onRequest('refresh_token', 'failure');
           const mapped = this.refreshError(error);
           if (mapped) {
             this.counters.failures++;
@@ -154,8 +159,11 @@ export class IdentityClient {
         scopes: [...this.config.scopes],
       });
       if (!result?.accessToken) throw new Error('empty_result');
-      return this.toResult(state, result, 'password', result.account);
+      const token = this.toResult(state, result, 'password', result.account);
+      this.onRequest('password', 'success');
+      return token;
     } catch (error) {
+      this.onRequest('password', 'failure');
       this.counters.failures++;
       throw this.passwordError(error, lastExchange('password'));
     }

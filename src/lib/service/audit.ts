@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { iso } from '../clock';
 import { toGraphTokenError } from '../errors';
+import type { AuditColumns } from '../store';
 import type { AuditEntry, OperationContext } from '../types';
 import type { ServiceCore } from './context';
 
@@ -19,18 +20,22 @@ export async function audit(
   outcome: AuditEntry['outcome'],
   detail: string | null = null,
   errorCode: string | null = null,
+  columns?: AuditColumns,
 ): Promise<void> {
   try {
-    await core.store.writeAudit({
-      time: iso(core.clock.now()),
-      actor: ctx.actor,
-      operation,
-      target,
-      outcome,
-      correlation_id: ctx.correlationId,
-      detail,
-      error_code: errorCode,
-    });
+    await core.store.writeAudit(
+      {
+        time: iso(core.clock.now()),
+        actor: ctx.actor,
+        operation,
+        target,
+        outcome,
+        correlation_id: ctx.correlationId,
+        detail,
+        error_code: errorCode,
+      },
+      columns,
+    );
   } catch (error) {
     core.logger.log('warn', 'audit_write_failed', {
       operation,

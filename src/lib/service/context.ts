@@ -1,4 +1,3 @@
-import type { Histogram } from '@opentelemetry/api';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { GraphClient } from '../graph';
@@ -58,7 +57,8 @@ export interface ServiceCore {
   readonly pendingCredentials: Map<TokenType, CredentialState>;
   /** This process's lease holder name (each flow adds its own random suffix). */
   readonly holder: string;
-  readonly metrics: { refreshDuration?: Histogram };
+  /** The current token's consecutive errors by type, for the metric (kept after the token left memory). */
+  readonly consecutiveErrors: Map<TokenType, number>;
   /** Drops the cached status and counts, so an operator sees the effect of their own action at once. */
   invalidateViews(): void;
 }

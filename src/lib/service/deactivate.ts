@@ -3,6 +3,7 @@ import type { TokenEntity } from '../store';
 import type { DeactivationReason, OperationContext } from '../types';
 import { audit } from './audit';
 import type { ServiceCore } from './context';
+import { openIncident } from './notify';
 
 /**
  * Takes a token out of service: the row is marked inactive with its reason, the active pointer is
@@ -27,6 +28,10 @@ export async function deactivate(
   await core.store.clearActive(token.token_type, token.id);
   core.memory.forget(token.token_type, token.id);
   core.invalidateViews();
+  // An operator's own deactivation is no incident; errors and expiry are.
+  if (reason !== 'manual') {
+    await openIncident(core, token.token_type, 'token_deactivated', { token_id: token.id, reason }, ctx);
+  }
   if (options.audited !== false) {
     await audit(
       core,

@@ -7,6 +7,7 @@ import { fromStorage, stillValid } from './acquire';
 import { audit, log } from './audit';
 import type { Obtained, ObtainOptions, ServiceCore } from './context';
 import { recordError } from './errorRule';
+import { recordRefreshDuration } from './metrics';
 import type { FlowLease } from './lease';
 import { readMsalCache, storeNewToken } from './refresh';
 
@@ -74,8 +75,10 @@ export async function refreshDelegated(
       `delegated/${entity.id}`,
       'success',
       `grant=refresh_token${options.claims ? ' claims=challenge' : ''}`,
+      null,
+      { grant: 'refresh_token', duration_ms: duration, expires_at: entity.expires_at },
     );
-    core.metrics.refreshDuration?.record(duration, {
+    recordRefreshDuration(duration, {
       grant: 'refresh_token',
       outcome: 'success',
       token_type: 'delegated',
@@ -103,9 +106,10 @@ export async function refreshDelegated(
       'failure',
       error.message,
       error.code,
+      { grant: 'refresh_token', duration_ms: clock.now() - started },
     );
     const duration = clock.now() - started;
-    core.metrics.refreshDuration?.record(duration, {
+    recordRefreshDuration(duration, {
       outcome: 'failure',
       code: error.code,
       token_type: 'delegated',

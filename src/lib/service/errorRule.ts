@@ -4,6 +4,8 @@ import type { TokenEntity } from '../store';
 import type { OperationContext } from '../types';
 import type { ServiceCore } from './context';
 import { deactivate } from './deactivate';
+import { noteConsecutiveErrors } from './metrics';
+import { openIncident } from './notify';
 
 /**
  * Should this error, the `errorCount`-th in a row, take the token out of service? At the limit, yes —
@@ -46,6 +48,22 @@ export async function recordError(
     transient: error.category === 'transient' || error.category === 'uncertain',
     stillValid,
   });
+  noteConsecutiveErrors(core, token.token_type, errorCount);
+  if (errorCount >= core.config.lifecycle.maxConsecutiveErrors) {
+    await openIncident(
+      core,
+      token.token_type,
+      'refresh_failed',
+      {
+        token_id: token.id,
+        code: error.code,
+        hint: error.hint,
+        message: error.message,
+        error_count: errorCount,
+      },
+      ctx,
+    );
+  }
   if (limitReached) {
     await deactivate(core, token, 'errors', ctx, {
       extra: fields,
@@ -64,6 +82,7 @@ export async function recordError(
 
 /** A success resets the consecutive-error count. */
 export async function resetErrors(core: ServiceCore, token: TokenEntity): Promise<void> {
+  noteConsecutiveErrors(core, token.token_type, 0);
   if (token.error_count === 0) return;
   await core.store.updateToken(token.token_type, token.id, {
     error_count: 0,

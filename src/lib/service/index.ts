@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { TokenServiceApi } from '../api';
-import { systemClock, type Clock } from '../clock';
+import { iso, systemClock, type Clock } from '../clock';
 import { loadConfig, type Config, type Environment } from '../config';
 import { toGraphTokenError } from '../errors';
 import { GraphClient } from '../graph';
@@ -10,7 +10,7 @@ import { IdentityClient } from '../identity';
 import { DelegatedIdentity, type DeviceCodePrompt } from '../identity/delegated';
 import { createJsonLogger, type Logger } from '../logger';
 import { SecretSource } from '../secrets';
-import { publicRecord, TokenStore } from '../store';
+import { publicRecord, TokenStore, type TimerJob } from '../store';
 import { tableClientFor } from '../store/connection';
 import { IdempotencyStore } from '../store/idempotency';
 import type {
@@ -24,6 +24,7 @@ import type {
   GroupEventInput,
   GroupEventPatch,
   HealthReport,
+  MonthlyReport,
   OperationContext,
   RefreshResult,
   RefreshSummary,
@@ -43,11 +44,12 @@ import type { ServiceCore, ServiceStats } from './context';
 import { deactivate } from './deactivate';
 import { recordError } from './errorRule';
 import * as events from './events';
-import { health } from './health';
 import { MemoryCache } from './memoryCache';
-import { registerMetrics } from './metrics';
+import { HealthView } from './health';
+import { recordEventMetric, recordIdpRequest, registerMetrics, unregisterMetrics } from './metrics';
 import { notFound } from './notFound';
 import { refreshTokens } from './refreshTokens';
+import { buildReport } from './report';
 import { rotateKey } from './rotateKey';
 import { completeBrowserSignIn, deviceCodeSignIn, redeemSignIn, startBrowserSignIn } from './signIn';
 import { StatusView } from './status';
@@ -81,6 +83,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   private readonly usage: UsageRecorder;
   private readonly status: StatusView;
   private readonly events: events.EventDeps;
+  private readonly healthView: HealthView;
   private closed = false;
 
   constructor(options: TokenServiceOptions = {}) {
@@ -105,11 +108,13 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
       inflight: new Map(),
       pendingCredentials: new Map(),
       holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
-      metrics: {},
+      consecutiveErrors: new Map(),
       invalidateViews: () => status?.invalidate(),
     };
     this.status = status = new StatusView(this.core);
     this.usage = new UsageRecorder(this.core);
+    this.healthView = new HealthView(this.core);
+    this.core.identity.onRequest = (grant, outcome) => recordIdpRequest(grant, outcome);
     registerMetrics(this.core);
     const core = this.core;
     this.events = {
@@ -119,7 +124,14 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
       graph: core.graph,
       // The configured token type; a CAE challenge's claims go to the identity provider with the refresh.
       token: (options) => this.tokenFunction()(options),
-      audit: events.eventAuditWriter(core.store, clock, logger),
+      audit: (() => {
+        const write = events.eventAuditWriter(core.store, clock, logger);
+        return (entry: events.EventAuditEntry) => {
+          // `create-event`, `cancel-event`, … → `create`, `cancel`, …
+          recordEventMetric(core, entry.operation.replace(/-events?$/, ''), entry.outcome);
+          return write(entry);
+        };
+      })(),
       idempotency: new IdempotencyStore(
         tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
         clock,
@@ -390,14 +402,29 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return work();
   }
 
-  health(): Promise<HealthReport> {
-    return health(this.core);
+  /**
+   * Health (health.ts): `detailed: false` is what anonymous callers get — status and failing check names,
+   * from a cache that reads storage and Key Vault at most once per 10 s whatever the request rate.
+   */
+  health(options: { detailed?: boolean } = {}): Promise<HealthReport> {
+    return options.detailed ? this.healthView.detailed() : this.healthView.summary();
+  }
+
+  /** Records a timer run (`~timer` row), which health checks against the schedule. */
+  recordTimerRun(job: TimerJob, outcome: 'success' | 'failure'): Promise<void> {
+    return this.core.store.recordTimerRun(job, { at: iso(this.core.clock.now()), outcome });
+  }
+
+  /** The monthly error analysis, from the audit table (report.ts). */
+  report(month?: string): Promise<MonthlyReport> {
+    return buildReport(this.core, month);
   }
 
   /** Flushes usage counters and releases timers. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    unregisterMetrics(this.core);
     await this.usage.close();
   }
 }

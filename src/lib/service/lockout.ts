@@ -5,6 +5,7 @@ import type { TokenType } from '../types';
 import { audit } from './audit';
 import type { ObtainOptions, ServiceCore } from './context';
 import type { FlowLease } from './lease';
+import { openIncident } from './notify';
 import {
   credentialFingerprint,
   credentialLabel,
@@ -28,6 +29,11 @@ export class PasswordGate {
   private overrideUsed = false;
   /** True when this gate refused to send (a block, an uncertain wait, a lost lease): not a token error. */
   refused = false;
+
+  /** A password was handed to the identity client in this exchange. */
+  get passwordSent(): boolean {
+    return this.sent !== undefined;
+  }
 
   constructor(
     private readonly core: ServiceCore,
@@ -96,6 +102,13 @@ export class PasswordGate {
         code: error.code,
         credential: sent.label,
       });
+      await openIncident(
+        this.core,
+        this.type,
+        'credentials_blocked',
+        { code: error.code, hint: error.hint, credential: sent.label },
+        this.options.ctx,
+      );
       // A rotated secret should be seen on the next attempt, not after the cache lifetime.
       this.core.secrets.invalidate();
     } else if (error.category === 'uncertain') {

@@ -12,6 +12,8 @@ import { recordError } from './errorRule';
 import type { FlowLease } from './lease';
 import { refreshDelegated } from './delegatedRefresh';
 import { PasswordGate } from './lockout';
+import { noteConsecutiveErrors, recordRefreshDuration } from './metrics';
+import { INCIDENT_KINDS, resolveIncidents } from './notify';
 import { seal, unseal } from './sealing';
 
 /**
@@ -60,12 +62,19 @@ export async function refreshNow(
       `${type}/${entity.id}`,
       'success',
       `grant=${result.grant}`,
+      null,
+      { grant: result.grant, duration_ms: now - started, expires_at: entity.expires_at },
     );
-    core.metrics.refreshDuration?.record(now - started, {
-      grant: result.grant,
-      outcome: 'success',
-      token_type: type,
-    });
+    recordRefreshDuration(now - started, { grant: result.grant, outcome: 'success', token_type: type });
+    noteConsecutiveErrors(core, type, 0);
+    // A refresh-token success proves nothing about a blocked password: only a password success lifts it.
+    await resolveIncidents(
+      core,
+      type,
+      INCIDENT_KINDS.filter((k) => result.grant === 'password' || k !== 'credentials_blocked'),
+      { token_id: entity.id, grant: result.grant, expires_at: entity.expires_at },
+      options.ctx,
+    );
     log(core, 'info', 'token_refreshed', options.ctx, {
       token_id: entity.id,
       token_type: type,
@@ -81,6 +90,8 @@ export async function refreshNow(
     // the rejection it stems from was counted.
     if (current && !gate.refused && error.code !== ERRORS.CREDENTIALS_BLOCKED.code)
       await recordError(core, current, error, options.ctx);
+    const duration = clock.now() - started;
+    const grant = gate.passwordSent ? 'password' : cache ? 'refresh_token' : 'none';
     await audit(
       core,
       options.ctx,
@@ -89,13 +100,9 @@ export async function refreshNow(
       'failure',
       error.message,
       error.code,
+      { grant, duration_ms: duration },
     );
-    const duration = clock.now() - started;
-    core.metrics.refreshDuration?.record(duration, {
-      outcome: 'failure',
-      code: error.code,
-      token_type: type,
-    });
+    recordRefreshDuration(duration, { grant, outcome: 'failure', code: error.code, token_type: type });
     log(core, 'warn', 'token_refresh_failed', options.ctx, {
       token_id: current?.id,
       token_type: type,

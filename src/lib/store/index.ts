@@ -21,10 +21,13 @@ import {
   type TokenEntity,
 } from './entities';
 import * as lease from './lease';
+import * as ops from './ops';
 
 export * from './connection';
 export * from './entities';
 export { AUDIT_PARTITIONS, type AuditKind } from './audit';
+export type { AuditColumns, AuditRow } from './audit';
+export type { Incident, Incidents, TimerJob, TimerRun } from './ops';
 
 /**
  * The one module that talks to Table Storage (layout: docs/architecture.md, "Table layout").
@@ -243,7 +246,13 @@ export class TokenStore {
           ]);
         }
       }
-      const pointer: Stored = { partitionKey: type, rowKey: STATE_ROW, active_id: entity.id };
+      const pointer: Stored = {
+        partitionKey: type,
+        rowKey: STATE_ROW,
+        active_id: entity.id,
+        // The expiry beside the pointer lets health judge the token from the bookkeeping rows alone.
+        active_expires_at: entity.expires_at,
+      };
       // A successful sign-in clears "sign-in required" in the same transaction that makes it active.
       if (options.clearSignInRequired) pointer.sign_in_required = '';
       actions.push(['upsert', pointer, 'Merge']);
@@ -332,8 +341,42 @@ export class TokenStore {
     return lease.releaseLease(this.tokens, type, owner);
   }
 
-  writeAudit(entry: Omit<AuditEntry, 'id'>, kind: audit.AuditKind = 'tokens'): Promise<AuditEntry> {
-    return this.call(() => audit.writeAudit(this.audit, entry, kind));
+  writeAudit(
+    entry: Omit<AuditEntry, 'id'>,
+    columns?: audit.AuditColumns,
+    kind: audit.AuditKind = 'tokens',
+  ): Promise<AuditEntry> {
+    return this.call(() => audit.writeAudit(this.audit, entry, columns, kind));
+  }
+
+  /** Audit entries of a partition (`audit`: token operations, `events`: event operations) in [from, to). */
+  async *auditBetween(from: number, to: number, partition?: string): AsyncGenerator<audit.AuditRow> {
+    await this.ensureTables();
+    try {
+      yield* audit.auditBetween(this.audit, from, to, partition);
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  updateIncidents(
+    type: TokenType,
+    change: (current: ops.Incidents) => ops.Incidents | null,
+  ): Promise<{ changed: boolean; before: ops.Incidents }> {
+    return this.call(() => ops.updateIncidents(this.tokens, type, change));
+  }
+
+  /** State and open incidents of a type in one request (health). */
+  readBookkeeping(type: TokenType): ReturnType<typeof ops.readBookkeeping> {
+    return this.call(() => ops.readBookkeeping(this.tokens, type));
+  }
+
+  recordTimerRun(job: ops.TimerJob, run: ops.TimerRun): Promise<void> {
+    return this.call(() => ops.recordTimerRun(this.tokens, job, run));
+  }
+
+  timerRuns(): Promise<Partial<Record<ops.TimerJob, ops.TimerRun>>> {
+    return this.call(() => ops.timerRuns(this.tokens));
   }
 
   recentAudit(limit: number): Promise<AuditEntry[]> {

@@ -26,6 +26,7 @@ export function eventAuditWriter(
           detail: entry.detail ?? null,
           error_code: entry.code ?? null,
         },
+        undefined,
         'events',
       );
     } catch (error) {
