@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /* global __filename, URL */
-// Entry point of `graph-tokens` (SPEC §7). The sandbox identity provider (npm start) serves HTTPS with a
+// Entry point of `graph-tokens` (docs/cli.md). The sandbox identity provider (npm start) serves HTTPS with a
 // generated certificate; MSAL trusts it only if NODE_EXTRA_CA_CERTS names it before Node starts. So when
 // the configured GRAPH_AUTHORITY_HOST is on this machine and the sandbox certificate is not trusted yet,
 // this script runs itself once more with NODE_EXTRA_CA_CERTS pointing at it (together with any file the

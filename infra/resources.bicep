@@ -129,7 +129,7 @@ var protectedSecretNames = [
 var subnetName = 'app'
 var allowedIps = filter(split(replace(allowedIpAddresses, ' ', ','), ','), ip => !empty(ip))
 
-// An empty setting parameter means "the code's default" (SPEC §3), so azd can pass unset environment
+// An empty setting parameter means "the code's default" (README, "Configuration"), so azd can pass unset environment
 // variables straight through. The defaults are resolved here so the app settings show the values in use.
 var loginEndpoint = environment().authentication.loginEndpoint
 var settings = {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Builds the admin page (SPEC §8) into dist/admin-page/, which src/functions/admin.ts serves:
+// Builds the admin page (docs/admin.md) into dist/admin-page/, which src/functions/admin.ts serves:
 // app.js and redirect.js bundled by esbuild (MSAL Browser included, so no CDN is needed), plus the static
 // index.html, redirect.html and app.css. Run after `tsc -p tsconfig.build.json` (part of `npm run build`).
 const { build } = require('esbuild');

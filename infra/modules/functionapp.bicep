@@ -1,4 +1,4 @@
-// Flex Consumption plan and the function app. Every setting the code reads in Azure (SPEC §3) is wired here,
+// Flex Consumption plan and the function app. Every setting the code reads in Azure (README, "Configuration") is wired here,
 // as a literal name, so the infrastructure test can compare this list with src/lib/config.ts. Secrets are
 // never app settings: the app reads the password and the encryption key from Key Vault with its identity.
 

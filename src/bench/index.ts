@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the SPEC §12 targets, each measured beside @azure/identity and @azure/msal-node in
+ * `npm run bench`: the performance targets (docs/architecture.md, "Performance"), each measured beside @azure/identity and @azure/msal-node in
  * the same run, against the same local identity provider (the sandbox), with Azurite for storage.
  */
 import { TableClient } from '@azure/data-tables';

@@ -3,7 +3,7 @@ import { problemType } from '../http/problem';
 import { GraphTokenError, sanitize } from '../lib/errors';
 import { terminalSafe } from '../lib/format';
 
-/** The CLI's exit codes (SPEC §7). */
+/** The CLI's exit codes (docs/cli.md). */
 export const EXIT = Object.freeze({
   /** The command did what was asked. */
   ok: 0,

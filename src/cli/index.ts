@@ -1,5 +1,5 @@
 /**
- * `graph-tokens`: the seed's management commands (SPEC §7), run in-process against the same configuration
+ * `graph-tokens`: the seed's management commands (docs/cli.md), run in-process against the same configuration
  * as the functions. `bin/graph-tokens.js` loads this file.
  */
 import { createTokenService } from '../lib';

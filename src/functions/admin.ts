@@ -1,5 +1,5 @@
 /**
- * The admin page (SPEC §8): static files built by `scripts/build-admin.js` into `dist/admin-page/`
+ * The admin page (docs/admin.md): static files built by `scripts/build-admin.js` into `dist/admin-page/`
  * and the page's sign-in configuration. The page itself is anonymous; every API call it makes carries
  * the signed-in user's bearer token. The sandbox's password-less dev sign-in is not here: the local host
  * serves it (src/host/devSignIn.ts), so the deployed app holds no dev sign-in code.

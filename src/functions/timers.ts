@@ -6,7 +6,7 @@ export const refreshTimer = timerHandler('refresh', (service, ctx) => service.re
 export const cleanupTimer = timerHandler('cleanup', (service, ctx) => service.cleanupOldTokens({}, ctx));
 export const validateTimer = timerHandler('validate', (service, ctx) => service.validateTokens({}, ctx));
 
-// Schedules are app settings, so operators change them without a deployment (SPEC §6).
+// Schedules are app settings, so operators change them without a deployment (docs/http.md, "Timers").
 app.timer('refreshTimer', { schedule: '%REFRESH_SCHEDULE%', handler: refreshTimer });
 app.timer('cleanupTimer', { schedule: '%CLEANUP_SCHEDULE%', handler: cleanupTimer });
 app.timer('validateTimer', { schedule: '%VALIDATE_SCHEDULE%', handler: validateTimer });

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: stopping the local host`);
-    // Never outlive the 10 s SPEC §5 allows, whatever a hook does.
+    // Never outlive the 10 s the local run allows (docs/http.md), whatever a hook does.
     setTimeout(() => process.exit(0), 8_000).unref();
     host.close().then(
       () => process.exit(0),

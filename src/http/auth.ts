@@ -5,7 +5,7 @@ import { ROLES, type Role } from '../lib/roles';
 import { HTTP_ERRORS, HttpProblem } from './problem';
 
 /**
- * Caller authentication (SPEC §5.1): Entra ID bearer tokens for this API, checked in the app with jose
+ * Caller authentication (docs/http.md, "Authentication and roles"): Entra ID bearer tokens for this API, checked in the app with jose
  * against the tenant's signing keys (OIDC discovery). Functions are registered `anonymous` because a
  * function key carries no identity and cannot be audited.
  */

@@ -1,6 +1,6 @@
 import { HTTP_ERRORS, HttpProblem, badRequest } from './problem';
 
-/** SPEC §5: bodies over 64 KiB are refused before anything parses them. */
+/** docs/http.md: bodies over 64 KiB are refused before anything parses them. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 interface ByteReader {

@@ -11,7 +11,7 @@ import type { EndpointDefinition } from './routes';
 import { tokenService } from './service';
 
 /**
- * The request pipeline every API function shares. Checks run in the order SPEC §5 fixes, so clients
+ * The request pipeline every API function shares. Checks run in the order docs/http.md fixes, so clients
  * see the same answer whatever else is wrong with a request:
  * 405 (method) → 401 (token) → 403 (role) → 413 (size, counted before parsing) → 415 (content type)
  * → 400 (JSON syntax and shape, query, route values). 404 for unknown routes is the catch-all's.

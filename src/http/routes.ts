@@ -33,7 +33,7 @@ import {
 } from './schemas';
 
 /**
- * The HTTP API of SPEC §5 as data: each function file registers one of these, the pipeline validates
+ * The HTTP API (docs/http.md) as data: each function file registers one of these, the pipeline validates
  * against its schemas, the catch-all answers 404/405 from it, and the OpenAPI document is generated
  * from it.
  */
@@ -95,7 +95,7 @@ export const ENDPOINTS = Object.freeze({
     role: ROLES.admin,
     summary: 'Get the current token, or a new one from the identity provider',
     description:
-      'Returns where the token came from (`memory`, `storage`, `refresh`, `ropc`); never the token itself. `force_refresh` also lifts a credential block (SPEC §4.5).',
+      'Returns where the token came from (`memory`, `storage`, `refresh`, `ropc`); never the token itself. `force_refresh` never sends a blocked password; only `retry_blocked_password` does, once per call and never after 3 rejections (docs/architecture.md, "Lockout rules").',
     query: noQuerySchema,
     body: acquireTokenBodySchema,
     successStatus: 200,
@@ -302,7 +302,7 @@ export const ENDPOINTS = Object.freeze({
 
 export type EndpointKey = keyof typeof ENDPOINTS;
 
-/** Routes this app registers outside `src/functions/*` of this table (the admin page, SPEC §8). */
+/** Routes this app registers outside `src/functions/*` of this table (the admin page, docs/admin.md). */
 export const OTHER_ROUTES: readonly { route: string; methods: readonly string[] }[] = Object.freeze([
   { route: 'admin', methods: ['GET'] },
   { route: 'admin/{*path}', methods: ['GET'] },

@@ -36,7 +36,7 @@ import {
 
 export const tokenTypeSchema = z
   .enum(TOKEN_TYPES, { error: `must be one of: ${TOKEN_TYPES.join(', ')}` })
-  .describe('Token type (SPEC §4.13).');
+  .describe('Token type (docs/delegated.md).');
 
 /** Token ids are row keys: no characters Table Storage forbids in keys, nothing a path would mangle. */
 export const tokenIdSchema = z

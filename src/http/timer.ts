@@ -5,7 +5,7 @@ import { describeError, logEvent } from './logging';
 import { tokenService } from './service';
 
 /**
- * The adapter every timer shares (SPEC §6): the work is audited as actor `timer`, a past-due run still
+ * The adapter every timer shares (docs/http.md, "Timers"): the work is audited as actor `timer`, a past-due run still
  * runs once (the platform calls once, however late), and the outcome is logged with its counts.
  * A failure is rethrown so the platform records the invocation as failed.
  */

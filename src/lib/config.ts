@@ -3,7 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import { isTokenType, TOKEN_TYPES, type ConfigurationReport, type TokenType } from './types';
 
 /**
- * Every setting the service reads (SPEC §3). This list is the single source of truth: configuration
+ * Every setting the service reads (README, "Configuration"). This list is the single source of truth: configuration
  * parsing, `local.settings.sample.json`, the README table and the Bicep drift test all derive from it.
  *
  * `required`:

@@ -2,7 +2,7 @@ import { sanitize } from './errors';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** One JSON object per event (SPEC §13): operation, token id, outcome, duration, correlation id. */
+/** One JSON object per event (docs/operations.md): operation, token id, outcome, duration, correlation id. */
 export interface Logger {
   log(level: LogLevel, event: string, fields?: Record<string, unknown>): void;
 }

@@ -3,7 +3,7 @@ import type { Clock } from './clock';
 /**
  * A value loaded on demand and kept fresh for `freshMs`; after that, served stale (up to `maxStaleMs`)
  * while one background load replaces it. `invalidate` forces the next read to wait for a new load.
- * Used where a read must not cost a table scan per request (status counts, SPEC §12).
+ * Used where a read must not cost a table scan per request (status counts, docs/architecture.md, "Performance").
  */
 export class RefreshingValue<T> {
   private value: { data: T; at: number } | undefined;

@@ -97,7 +97,7 @@ export interface CurrentToken extends TokenRecord {
   expires_in_seconds: number;
 }
 
-/** The credential block of SPEC §4.5, as shown to operators (never the fingerprint). */
+/** The credential block (docs/architecture.md, "Lockout rules"), as shown to operators (never the fingerprint). */
 export interface CredentialBlock {
   token_type: TokenType;
   code: string;

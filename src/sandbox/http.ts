@@ -109,7 +109,7 @@ function listen(server: https.Server, port: number, host: string): Promise<numbe
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);
-    // A deep backlog: benchmarks open a thousand connections at once (SPEC §12).
+    // A deep backlog: benchmarks open a thousand connections at once (docs/architecture.md, "Performance").
     server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', onError);
       resolve((server.address() as AddressInfo).port);

@@ -26,7 +26,7 @@ export interface Sandbox {
   graph: SandboxGraph;
   keyVault: SandboxKeyVault | null;
   azurite: AzuriteHandle | null;
-  /** SPEC §3 variables that point the service at the stand-ins. */
+  /** Configuration variables (README, "Configuration") that point the service at the stand-ins. */
   env: Record<string, string>;
   /** Stops everything this call started (an Azurite handle passed in is left running). */
   close(): Promise<void>;
@@ -40,7 +40,7 @@ export interface StartSandboxOptions {
   idp?: SandboxIdentityProviderOptions;
 }
 
-/** Secret names the service reads by default (SPEC §3). */
+/** Secret names the service reads by default (README, "Configuration"). */
 export const PASSWORD_SECRET_NAME = 'graph-password';
 export const ENCRYPTION_KEY_SECRET_NAME = 'token-encryption-key';
 /** Client credentials the service may use for the Key Vault stand-in (any secret is accepted). */

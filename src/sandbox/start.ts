@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the whole product on this machine (SPEC §9).
+ * `npm start`: the whole product on this machine (docs/sandbox.md).
  *
  * - No local.settings.json yet: writes one that points at the sandbox (fixed ports, so the CLI in another
  *   terminal and the API agree), with a random local encryption key.
@@ -25,7 +25,7 @@ import { ensureSandboxCertificate } from './certs';
 import { DEFAULT_GROUP_ID, SandboxGraph } from './graph';
 import { SANDBOX_DEFAULTS, SandboxIdentityProvider } from './identityProvider';
 
-/** Fixed local ports: the API (SPEC §9), then the sandbox identity provider and Graph next to it. */
+/** Fixed local ports: the API (docs/sandbox.md), then the sandbox identity provider and Graph next to it. */
 export const LOCAL_PORTS = Object.freeze({
   api: 7071,
   identityProvider: 7072,

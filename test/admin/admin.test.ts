@@ -1,5 +1,5 @@
 /**
- * The admin page (SPEC §8) in headless Chromium, served by the local Functions host (a separate process)
+ * The admin page (docs/admin.md) in headless Chromium, served by the local Functions host (a separate process)
  * in front of the sandbox: dev sign-in, the token table, actions with confirmation, errors with their
  * hint, and a read-only user who can look but not act. Screenshots go to test-artifacts/admin/; with
  * UPDATE_SCREENSHOTS=1 the one in docs/ is refreshed too.

@@ -67,7 +67,7 @@ export function startHost(env: Record<string, string>): Promise<RunningHost> {
   });
 }
 
-/** Headless Debian Chromium, as SPEC §8 asks. */
+/** Headless Debian Chromium, as docs/admin.md asks. */
 export function launchChromium(): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -15,7 +15,7 @@ import { call, postChunked, startStack, type ApiResponse, type Stack } from './h
 
 /**
  * The HTTP API over real HTTP against the local host process, with the sandbox identity provider,
- * sandbox Graph and Azurite behind it (SPEC §5, §5.1, §10).
+ * sandbox Graph and Azurite behind it (docs/http.md; loopback only).
  */
 
 let stack: Stack;
@@ -34,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const took = await stack?.close();
-  // SPEC §5: Ctrl-C stops the local run within 10 s.
+  // docs/http.md: Ctrl-C stops the local run within 10 s.
   expect(took).toBeLessThan(10_000);
 }, 30_000);
 

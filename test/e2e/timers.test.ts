@@ -2,7 +2,7 @@ import { statusReportSchema, tokenListSchema } from '../../src/http/schemas';
 import { call, eventually, jsonLogs, startStack, type Stack } from './harness';
 
 /**
- * The refresh timer (SPEC §6) firing on a short schedule in the local host process: with 12-second
+ * The refresh timer (docs/http.md, "Timers") firing on a short schedule in the local host process: with 12-second
  * tokens, a refresh offset of 5 s and a 2-second period, a token is due ~5 s after it was issued, and the
  * timer must replace it through the refresh token before it expires.
  */

@@ -1,5 +1,5 @@
 /**
- * Infrastructure checks (SPEC §11): compiles infra/main.bicep with the repository's Bicep CLI
+ * Infrastructure checks (docs/infra.md): compiles infra/main.bicep with the repository's Bicep CLI
  * (scripts/bicep.sh, which also lints with zero warnings allowed) and asserts the security properties and
  * the app settings on the compiled ARM JSON. The list of settings comes from src/lib/config.ts, so code and
  * infrastructure cannot drift apart. Also runs scripts/postprovision.sh against a stand-in `az` to check

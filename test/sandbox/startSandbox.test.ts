@@ -1,4 +1,4 @@
-/** startSandbox wires the stand-ins together and describes them in SPEC §3 variables. */
+/** startSandbox wires the stand-ins together and describes them in configuration variables (README, "Configuration"). */
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '../../src/sandbox';

@@ -1,5 +1,5 @@
 /**
- * The admin page's client of the HTTP API (SPEC §5). Every failure becomes an `ApiError` carrying the
+ * The admin page's client of the HTTP API (docs/http.md). Every failure becomes an `ApiError` carrying the
  * problem details (`code`, `hint`, `correlation_id`), because that is what the page shows the operator.
  */
 import type {

@@ -1,5 +1,5 @@
 /**
- * The admin page (SPEC §8): status summary, token table, recent audit entries and the seed's admin
+ * The admin page (docs/admin.md): status summary, token table, recent audit entries and the seed's admin
  * actions. Plain DOM, loaded by index.html as an external script (the CSP forbids inline script).
  */
 import { expiresIn } from '../../lib/format';
