@@ -53,6 +53,23 @@ param adminClientId string = ''
 @description('Token table name (the audit table is <name>Audit); empty means GraphTokens.')
 param tokenTableName string = ''
 
+@description('Token type the service uses: ropc (password, default when empty) or delegated (an administrator signs the service account in; for tenants that require MFA).')
+@allowed([
+  ''
+  'ropc'
+  'delegated'
+])
+param graphTokenType string = ''
+
+@description('Key Vault secret (PEM certificate with key, or client secret) that makes the delegated sign-in a confidential client; empty for a public client.')
+param graphClientCredentialSecretName string = ''
+
+@description('https URL that receives the signed CloudEvents notifications; empty for none.')
+param notifyWebhookUrl string = ''
+
+@description('Key Vault secret holding the notification signing key; required when notifyWebhookUrl is set.')
+param notifyWebhookSecretName string = ''
+
 @description('NCRONTAB schedule of the refresh timer; empty means every 5 minutes.')
 param refreshSchedule string = ''
 
@@ -139,6 +156,10 @@ module resources 'resources.bicep' = {
     apiAudience: apiAudience
     adminClientId: adminClientId
     tokenTableName: tokenTableName
+    graphTokenType: graphTokenType
+    graphClientCredentialSecretName: graphClientCredentialSecretName
+    notifyWebhookUrl: notifyWebhookUrl
+    notifyWebhookSecretName: notifyWebhookSecretName
     refreshSchedule: refreshSchedule
     cleanupSchedule: cleanupSchedule
     validateSchedule: validateSchedule

@@ -50,6 +50,23 @@ param adminClientId string = ''
 @description('Token table name (the audit table is <name>Audit); empty means GraphTokens.')
 param tokenTableName string = ''
 
+@description('Token type the service uses: ropc (password, default when empty) or delegated (an administrator signs the service account in; for tenants that require MFA).')
+@allowed([
+  ''
+  'ropc'
+  'delegated'
+])
+param graphTokenType string = ''
+
+@description('Key Vault secret (PEM certificate with key, or client secret) that makes the delegated sign-in a confidential client; empty for a public client.')
+param graphClientCredentialSecretName string = ''
+
+@description('https URL that receives the signed CloudEvents notifications; empty for none.')
+param notifyWebhookUrl string = ''
+
+@description('Key Vault secret holding the notification signing key; required when notifyWebhookUrl is set.')
+param notifyWebhookSecretName string = ''
+
 @description('NCRONTAB schedule of the refresh timer; empty means every 5 minutes.')
 param refreshSchedule string = ''
 
@@ -142,6 +159,7 @@ var settings = {
     ? 'https://graph.microsoft.com/Group.ReadWrite.All https://graph.microsoft.com/User.Read'
     : graphScopes
   tokenTableName: empty(tokenTableName) ? 'GraphTokens' : tokenTableName
+  graphTokenType: empty(graphTokenType) ? 'ropc' : graphTokenType
   refreshSchedule: empty(refreshSchedule) ? '0 */5 * * * *' : refreshSchedule
   cleanupSchedule: empty(cleanupSchedule) ? '0 30 2 * * *' : cleanupSchedule
   validateSchedule: empty(validateSchedule) ? '0 0 3 * * 1' : validateSchedule
@@ -285,6 +303,10 @@ module functionApp 'modules/functionapp.bicep' = {
     graphScopes: settings.graphScopes
     apiAudience: apiAudience
     adminClientId: adminClientId
+    graphTokenType: settings.graphTokenType
+    graphClientCredentialSecretName: graphClientCredentialSecretName
+    notifyWebhookUrl: notifyWebhookUrl
+    notifyWebhookSecretName: notifyWebhookSecretName
     refreshSchedule: settings.refreshSchedule
     cleanupSchedule: settings.cleanupSchedule
     validateSchedule: settings.validateSchedule

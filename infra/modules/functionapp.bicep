@@ -89,6 +89,18 @@ param apiAudience string
 @description('Client id of the SPA app registration the admin page signs in with (empty: admin sign-in off).')
 param adminClientId string
 
+@description('Token type the service uses (ropc or delegated).')
+param graphTokenType string
+
+@description('Key Vault secret of the delegated sign-in client credential (empty: public client).')
+param graphClientCredentialSecretName string
+
+@description('Receiver of the signed CloudEvents notifications (empty: none).')
+param notifyWebhookUrl string
+
+@description('Key Vault secret holding the notification signing key.')
+param notifyWebhookSecretName string
+
 @description('NCRONTAB schedule of the refresh timer.')
 param refreshSchedule string
 
@@ -164,6 +176,10 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'GRAPH_SCOPES', value: graphScopes }
         { name: 'API_AUDIENCE', value: apiAudience }
         { name: 'ADMIN_CLIENT_ID', value: adminClientId }
+        { name: 'GRAPH_TOKEN_TYPE', value: graphTokenType }
+        { name: 'GRAPH_CLIENT_CREDENTIAL_SECRET_NAME', value: graphClientCredentialSecretName }
+        { name: 'NOTIFY_WEBHOOK_URL', value: notifyWebhookUrl }
+        { name: 'NOTIFY_WEBHOOK_SECRET_NAME', value: notifyWebhookSecretName }
         { name: 'REFRESH_SCHEDULE', value: refreshSchedule }
         { name: 'CLEANUP_SCHEDULE', value: cleanupSchedule }
         { name: 'VALIDATE_SCHEDULE', value: validateSchedule }
