@@ -1,13 +1,10 @@
 import {
   ConfidentialClientApplication,
-  LogLevel,
   PublicClientApplication,
   type AccountInfo,
   type AuthenticationResult,
   type Configuration,
   type DeviceCodeRequest,
-  type ICachePlugin,
-  type TokenCacheContext,
 } from '@azure/msal-node';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Clock } from '../clock';
@@ -16,7 +13,8 @@ import { ERRORS, GraphTokenError, sanitize } from '../errors';
 import type { Logger } from '../logger';
 import type { ClientCredential, SecretSource } from '../secrets';
 import { errorCodeOf, identityResult, transientError, type Grant, type IdentityResult } from './index';
-import { callState, lastExchange, RecordingNetwork, type CallState } from './network';
+import { msalConfiguration } from './msalApp';
+import { AuthorityMetadata, emptyState, lastExchange, type CallState } from './network';
 import { judgeExchange } from './verdict';
 
 /** Which client redeemed a delegated sign-in: its refresh tokens must be redeemed by the same kind. */
@@ -37,7 +35,6 @@ export interface DeviceCodePrompt {
 }
 
 interface App {
-  key: string;
   kind: ClientKind;
   app: PublicClientApplication | ConfidentialClientApplication;
 }
@@ -54,7 +51,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Refusals of the refresh token mean "sign in again" — no password exists for this type.
  */
 export class DelegatedIdentity {
-  private readonly apps = new Map<ClientKind, App>();
+  private readonly metadata = new AuthorityMetadata();
   private tenantId: Promise<string> | undefined;
   readonly counters = { authorization_code: 0, device_code: 0, refresh_token: 0, failures: 0 };
 
@@ -72,20 +69,18 @@ export class DelegatedIdentity {
     nonce: string;
     codeChallenge: string;
   }): Promise<string> {
-    const { app } = await this.application('preferred');
-    return this.inCall(null, undefined, () =>
-      app.getAuthCodeUrl({
-        scopes: [...this.config.scopes],
-        redirectUri: request.redirectUri,
-        state: request.state,
-        nonce: request.nonce,
-        codeChallenge: request.codeChallenge,
-        codeChallengeMethod: 'S256',
-        loginHint: this.config.username,
-        // A fresh sign-in: an administrator's own browser session must never be reused silently.
-        prompt: 'login',
-      }),
-    );
+    const { app } = await this.application('preferred', emptyState());
+    return app.getAuthCodeUrl({
+      scopes: [...this.config.scopes],
+      redirectUri: request.redirectUri,
+      state: request.state,
+      nonce: request.nonce,
+      codeChallenge: request.codeChallenge,
+      codeChallengeMethod: 'S256',
+      loginHint: this.config.username,
+      // A fresh sign-in: an administrator's own browser session must never be reused silently.
+      prompt: 'login',
+    });
   }
 
   /** Redeems an authorization code (with the PKCE verifier and the nonce of the request). */
@@ -95,24 +90,22 @@ export class DelegatedIdentity {
     codeVerifier: string;
     nonce: string;
   }): Promise<DelegatedResult> {
-    const { app, kind } = await this.application('preferred');
     const state = emptyState();
-    return callState.run(state, async () => {
-      try {
-        this.counters.authorization_code++;
-        const result = await app.acquireTokenByCode({
-          code: request.code,
-          scopes: [...this.config.scopes],
-          redirectUri: request.redirectUri,
-          codeVerifier: request.codeVerifier,
-          nonce: request.nonce,
-        });
-        return this.toResult(state, result, 'authorization_code', kind);
-      } catch (error) {
-        this.counters.failures++;
-        throw this.signInError(error, 'authorization_code');
-      }
-    });
+    const { app, kind } = await this.application('preferred', state);
+    try {
+      this.counters.authorization_code++;
+      const result = await app.acquireTokenByCode({
+        code: request.code,
+        scopes: [...this.config.scopes],
+        redirectUri: request.redirectUri,
+        codeVerifier: request.codeVerifier,
+        nonce: request.nonce,
+      });
+      return this.toResult(state, result, 'authorization_code', kind);
+    } catch (error) {
+      this.counters.failures++;
+      throw this.signInError(state, error, 'authorization_code');
+    }
   }
 
   /**
@@ -124,33 +117,31 @@ export class DelegatedIdentity {
     onPrompt: (prompt: DeviceCodePrompt) => void,
     options: { timeoutSeconds?: number; signal?: AbortSignal } = {},
   ): Promise<DelegatedResult> {
-    const { app } = await this.application('public');
-    const pca = app as PublicClientApplication;
     const state = emptyState();
-    return callState.run(state, async () => {
-      const request = {
-        scopes: [...this.config.scopes],
-        timeout: options.timeoutSeconds,
-        cancel: false,
-        deviceCodeCallback: (response: DeviceCodeResponse) =>
-          onPrompt({
-            message: sanitize(response.message),
-            userCode: response.userCode,
-            verificationUri: response.verificationUri,
-            expiresInSeconds: response.expiresIn,
-          }),
-      };
-      options.signal?.addEventListener('abort', () => (request.cancel = true), { once: true });
-      try {
-        this.counters.device_code++;
-        const result = await pca.acquireTokenByDeviceCode(request);
-        if (!result) throw new Error('empty_result');
-        return this.toResult(state, result, 'device_code', 'public');
-      } catch (error) {
-        this.counters.failures++;
-        throw this.signInError(error, 'device_code');
-      }
-    });
+    const { app } = await this.application('public', state);
+    const pca = app as PublicClientApplication;
+    const request = {
+      scopes: [...this.config.scopes],
+      timeout: options.timeoutSeconds,
+      cancel: false,
+      deviceCodeCallback: (response: DeviceCodeResponse) =>
+        onPrompt({
+          message: sanitize(response.message),
+          userCode: response.userCode,
+          verificationUri: response.verificationUri,
+          expiresInSeconds: response.expiresIn,
+        }),
+    };
+    options.signal?.addEventListener('abort', () => (request.cancel = true), { once: true });
+    try {
+      this.counters.device_code++;
+      const result = await pca.acquireTokenByDeviceCode(request);
+      if (!result) throw new Error('empty_result');
+      return this.toResult(state, result, 'device_code', 'public');
+    } catch (error) {
+      this.counters.failures++;
+      throw this.signInError(state, error, 'device_code');
+    }
   }
 
   /**
@@ -167,31 +158,29 @@ export class DelegatedIdentity {
         'The delegated token has no refresh token: the service account was never signed in',
       );
     }
-    const { app, kind } = await this.application(options.kind);
-    const state: CallState = { ...emptyState(), snapshot: cache, captured: cache, signal: options.signal };
-    return callState.run(state, async () => {
-      const accounts = await app.getTokenCache().getAllAccounts();
-      const account = accounts.find((a) => sameUser(a.username, this.config.username));
-      if (!account) {
-        throw new GraphTokenError(
-          ERRORS.SIGN_IN_REQUIRED,
-          'The stored sign-in holds no account for the service account',
-        );
-      }
-      try {
-        this.counters.refresh_token++;
-        const result = await app.acquireTokenSilent({
-          account,
-          scopes: [...this.config.scopes],
-          forceRefresh: true,
-          ...(options.claims ? { claims: options.claims } : {}),
-        });
-        return this.toResult(state, result, 'refresh_token', kind);
-      } catch (error) {
-        this.counters.failures++;
-        throw this.refreshError(error);
-      }
-    });
+    const state: CallState = { ...emptyState(options.signal), snapshot: cache, captured: cache };
+    const { app, kind } = await this.application(options.kind, state);
+    const accounts = await app.getTokenCache().getAllAccounts();
+    const account = accounts.find((a) => sameUser(a.username, this.config.username));
+    if (!account) {
+      throw new GraphTokenError(
+        ERRORS.SIGN_IN_REQUIRED,
+        'The stored sign-in holds no account for the service account',
+      );
+    }
+    try {
+      this.counters.refresh_token++;
+      const result = await app.acquireTokenSilent({
+        account,
+        scopes: [...this.config.scopes],
+        forceRefresh: true,
+        ...(options.claims ? { claims: options.claims } : {}),
+      });
+      return this.toResult(state, result, 'refresh_token', kind);
+    } catch (error) {
+      this.counters.failures++;
+      throw this.refreshError(state, error);
+    }
   }
 
   /**
@@ -264,20 +253,11 @@ export class DelegatedIdentity {
     };
   }
 
-  private inCall<T>(
-    cache: string | null,
-    signal: AbortSignal | undefined,
-    run: () => Promise<T>,
-  ): Promise<T> {
-    const state: CallState = { ...emptyState(), snapshot: cache ?? '', captured: cache ?? '', signal };
-    return callState.run(state, run);
-  }
-
   /**
    * The MSAL application: confidential when a client credential is configured (and `kind` allows it),
    * else public. Rebuilt when the credential's Key Vault version changes.
    */
-  private async application(kind: ClientKind | 'preferred'): Promise<App> {
+  private async application(kind: ClientKind | 'preferred', state: CallState): Promise<App> {
     const credential = kind === 'public' ? undefined : await this.secrets.getClientCredential();
     if (kind === 'confidential' && !credential) {
       throw new GraphTokenError(
@@ -285,49 +265,25 @@ export class DelegatedIdentity {
         'The stored sign-in was redeemed as a confidential client, but GRAPH_CLIENT_CREDENTIAL_SECRET_NAME is not set',
       );
     }
-    const actual: ClientKind = credential ? 'confidential' : 'public';
-    const key = credential ? `confidential:${credential.version}` : 'public';
-    const known = this.apps.get(actual);
-    if (known?.key === key) return known;
-    const plugin: ICachePlugin = {
-      beforeCacheAccess: async (ctx: TokenCacheContext) => {
-        ctx.tokenCache.deserialize(callState.getStore()?.snapshot || '{}');
-      },
-      afterCacheAccess: async (ctx: TokenCacheContext) => {
-        const state = callState.getStore();
-        if (ctx.cacheHasChanged && state) state.captured = ctx.tokenCache.serialize();
-      },
-    };
-    const configuration: Configuration = {
+    const configuration = msalConfiguration({
+      config: this.config,
+      logger: this.logger,
+      state,
+      metadata: this.metadata,
       auth: {
-        clientId: this.config.clientId,
-        authority: `${this.config.authorityHost}/${this.config.tenant}`,
-        knownAuthorities: [new URL(this.config.authorityHost).host],
         // Continuous access evaluation: Graph may then revoke tokens early with a claims challenge.
         clientCapabilities: ['cp1'],
         ...(credential ? clientAuth(credential) : {}),
       },
-      cache: { cachePlugin: plugin },
-      system: {
-        networkClient: new RecordingNetwork(30_000),
-        loggerOptions: {
-          logLevel: LogLevel.Warning,
-          piiLoggingEnabled: false,
-          loggerCallback: (_level, message) => this.logger.log('warn', 'msal', { message }),
-        },
-      },
-    };
-    const app = credential
-      ? new ConfidentialClientApplication(configuration)
-      : new PublicClientApplication(configuration);
-    const entry = { key, kind: actual, app };
-    this.apps.set(actual, entry);
-    return entry;
+    });
+    return credential
+      ? { kind: 'confidential', app: new ConfidentialClientApplication(configuration) }
+      : { kind: 'public', app: new PublicClientApplication(configuration) };
   }
 
-  private refreshError(error: unknown): GraphTokenError {
+  private refreshError(state: CallState, error: unknown): GraphTokenError {
     if (error instanceof GraphTokenError) return error;
-    const exchange = lastExchange('refresh_token');
+    const exchange = lastExchange(state, 'refresh_token');
     if (!exchange) {
       const code = errorCodeOf(error);
       if (
@@ -374,9 +330,13 @@ export class DelegatedIdentity {
     );
   }
 
-  private signInError(error: unknown, grant: 'authorization_code' | 'device_code'): GraphTokenError {
+  private signInError(
+    state: CallState,
+    error: unknown,
+    grant: 'authorization_code' | 'device_code',
+  ): GraphTokenError {
     if (error instanceof GraphTokenError) return error;
-    const exchange = lastExchange(grant);
+    const exchange = lastExchange(state, grant);
     const code = errorCodeOf(error);
     const oauth =
       exchange?.kind === 'answered' && typeof exchange.json?.error === 'string' ? exchange.json.error : code;
@@ -432,10 +392,6 @@ export class DelegatedIdentity {
       },
     );
   }
-}
-
-function emptyState(): CallState {
-  return { snapshot: '', captured: '', exchanges: [] };
 }
 
 function msg(error: unknown): string {

@@ -1,11 +1,4 @@
-import {
-  LogLevel,
-  PublicClientApplication,
-  type AccountInfo,
-  type AuthenticationResult,
-  type ICachePlugin,
-  type TokenCacheContext,
-} from '@azure/msal-node';
+import { PublicClientApplication, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import {
@@ -18,7 +11,8 @@ import {
 } from '../errors';
 import type { Logger } from '../logger';
 import { parseRetryAfter } from '../retry';
-import { callState, lastExchange, RecordingNetwork, type CallState } from './network';
+import { msalConfiguration } from './msalApp';
+import { AuthorityMetadata, lastExchange, type CallState } from './network';
 import { judgeExchange, type ExchangeVerdict, type TokenExchange } from './verdict';
 
 export * from './verdict';
@@ -54,11 +48,11 @@ export interface AcquireOptions {
  *
  * MSAL's token cache is not kept by MSAL between calls: a cache plugin loads the snapshot stored with the
  * active token before each call and captures the new snapshot after, so the refresh token lives only in
- * Table Storage, encrypted, shared by every instance. Everything one call needs lives in its own
- * `CallState` (network.ts), never in fields of this shared client.
+ * Table Storage, encrypted, shared by every instance. Each call gets its own MSAL application
+ * and `CallState` (msalApp.ts, network.ts): nothing of a call lives in fields of this shared client.
  */
 export class IdentityClient {
-  private readonly app: PublicClientApplication;
+  private readonly metadata = new AuthorityMetadata();
   readonly counters: IdentityCounters = { refresh_token: 0, password: 0, failures: 0 };
   /** Told of every token request after its answer (the service's metrics). */
   onRequest: (grant: Grant, outcome: 'success' | 'failure') => void = () => undefined;
@@ -67,36 +61,13 @@ export class IdentityClient {
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {
-    const plugin: ICachePlugin = {
-      beforeCacheAccess: async (ctx: TokenCacheContext) => {
-        ctx.tokenCache.deserialize(callState.getStore()?.snapshot || '{}');
-      },
-      afterCacheAccess: async (ctx: TokenCacheContext) => {
-        const state = callState.getStore();
-        if (ctx.cacheHasChanged && state) state.captured = ctx.tokenCache.serialize();
-      },
-    };
-    const authorityUrl = new URL(config.authorityHost);
-    this.app = new PublicClientApplication({
-      auth: {
-        clientId: config.clientId,
-        authority: `${config.authorityHost}/${config.tenant}`,
-        // Naming the host as known skips instance discovery against the public cloud (national clouds
-        // and the local sandbox work the same way).
-        knownAuthorities: [authorityUrl.host],
-      },
-      cache: { cachePlugin: plugin },
-      system: {
-        networkClient: new RecordingNetwork(30_000),
-        loggerOptions: {
-          // MSAL's own logs can contain PII; only warnings and errors, without PII.
-          logLevel: LogLevel.Warning,
-          piiLoggingEnabled: false,
-          loggerCallback: (_level, message) => logger.log('warn', 'msal', { message }),
-        },
-      },
-    });
+  ) {}
+
+  /** An MSAL public client for one call (msalApp.ts). */
+  private appFor(state: CallState): PublicClientApplication {
+    return new PublicClientApplication(
+      msalConfiguration({ config: this.config, logger: this.logger, state, metadata: this.metadata }),
+    );
   }
 
   /**
@@ -115,7 +86,7 @@ export class IdentityClient {
       exchanges: [],
       signal: options.signal,
     };
-    return callState.run(state, () => this.acquireInCall(state, cache, password));
+    return this.acquireInCall(state, cache, password);
   }
 
   private async acquireInCall(
@@ -123,13 +94,14 @@ export class IdentityClient {
     cache: string | null,
     password: () => Promise<string>,
   ): Promise<IdentityResult> {
+    const app = this.appFor(state);
     if (cache) {
-      const accounts = await this.app.getTokenCache().getAllAccounts();
+      const accounts = await app.getTokenCache().getAllAccounts();
       const account = accounts.find((a) => a.username.toLowerCase() === this.config.username.toLowerCase());
       if (account) {
         try {
           this.counters.refresh_token++;
-          const result = await this.app.acquireTokenSilent({
+          const result = await app.acquireTokenSilent({
             account,
             scopes: [...this.config.scopes],
             forceRefresh: true,
@@ -138,8 +110,8 @@ export class IdentityClient {
           return this.toResult(state, result, 'refresh_token', account);
         } catch (error) {
           // A cache without a refresh token sends nothing: not a request.
-          if (lastExchange('refresh_token')) this.onRequest('refresh_token', 'failure');
-          const mapped = this.refreshError(error);
+          if (lastExchange(state, 'refresh_token')) this.onRequest('refresh_token', 'failure');
+          const mapped = this.refreshError(state, error);
           if (mapped) {
             this.counters.failures++;
             throw mapped;
@@ -153,7 +125,7 @@ export class IdentityClient {
     state.captured = '';
     try {
       this.counters.password++;
-      const result = await this.app.acquireTokenByUsernamePassword({
+      const result = await app.acquireTokenByUsernamePassword({
         username: this.config.username,
         password: secret,
         scopes: [...this.config.scopes],
@@ -165,7 +137,7 @@ export class IdentityClient {
     } catch (error) {
       this.onRequest('password', 'failure');
       this.counters.failures++;
-      throw this.passwordError(error, lastExchange('password'));
+      throw this.passwordError(error, lastExchange(state, 'password'));
     }
   }
 
@@ -182,8 +154,8 @@ export class IdentityClient {
    * The error of a failed refresh-token grant, or `undefined` when the refresh token is merely unusable
    * (revoked, expired, consent or interaction needed) and the password may be tried instead.
    */
-  private refreshError(error: unknown): GraphTokenError | undefined {
-    const exchange = lastExchange('refresh_token');
+  private refreshError(state: CallState, error: unknown): GraphTokenError | undefined {
+    const exchange = lastExchange(state, 'refresh_token');
     if (!exchange) {
       const mapped = this.mapError(error, undefined);
       return /no_tokens_found|refresh_token|interaction_required/i.test(errorCodeOf(error))

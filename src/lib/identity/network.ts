@@ -1,5 +1,4 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { isPreSendFailure, isValidTokenAnswer, type TokenExchange } from './verdict';
 
 /** What one identity call (one `acquire`) carries through MSAL: its own cache snapshot and exchanges. */
@@ -14,18 +13,36 @@ export interface CallState {
   signal?: AbortSignal;
 }
 
-/**
- * Per-call state without shared fields: MSAL's cache plugin and network module are per application, but
- * the state of one exchange must never leak into a concurrent one (another token type's flow).
- */
-export const callState = new AsyncLocalStorage<CallState>();
+/** An empty state for a call that starts without a cache snapshot. */
+export function emptyState(signal?: AbortSignal): CallState {
+  return { snapshot: '', captured: '', exchanges: [], signal };
+}
 
-/** The last exchange of `grant` in the current call. */
-export function lastExchange(grant: string): TokenExchange | undefined {
-  const exchanges = callState.getStore()?.exchanges ?? [];
-  for (let i = exchanges.length - 1; i >= 0; i--)
-    if (exchanges[i]!.grant === grant) return exchanges[i]!.exchange;
+/** The last exchange of `grant` in a call. */
+export function lastExchange(state: CallState, grant: string): TokenExchange | undefined {
+  for (let i = state.exchanges.length - 1; i >= 0; i--) {
+    if (state.exchanges[i]!.grant === grant) return state.exchanges[i]!.exchange;
+  }
   return undefined;
+}
+
+/**
+ * The authority's OpenID configuration, learned from the first discovery answer and handed to every
+ * later MSAL application (`auth.authorityMetadata`): a new application per call then costs no discovery
+ * request. Immutable once learned.
+ */
+export class AuthorityMetadata {
+  private value: string | undefined;
+
+  get json(): string | undefined {
+    return this.value;
+  }
+
+  learn(url: string, status: number, text: string): void {
+    if (this.value === undefined && status === 200 && url.includes('/.well-known/openid-configuration')) {
+      this.value = text;
+    }
+  }
 }
 
 function grantOf(body: string | undefined): string | undefined {
@@ -44,7 +61,12 @@ function grantOf(body: string | undefined): string | undefined {
  * otherwise record its own throttle entry (60 s for any 5xx) and refuse our Retry-After-timed retry.
  */
 export class RecordingNetwork implements INetworkModule {
-  constructor(private readonly timeoutMs: number) {}
+  constructor(
+    private readonly timeoutMs: number,
+    /** The one call this module serves (a network module is built per call, never shared). */
+    private readonly state: CallState,
+    private readonly metadata?: AuthorityMetadata,
+  ) {}
 
   sendGetRequestAsync<T>(
     url: string,
@@ -64,13 +86,13 @@ export class RecordingNetwork implements INetworkModule {
     options: NetworkRequestOptions | undefined,
     timeout?: number,
   ): Promise<NetworkResponse<T>> {
-    const state = callState.getStore();
+    const state = this.state;
     const grant = method === 'POST' ? grantOf(options?.body) : undefined;
     const record = (exchange: TokenExchange): void => {
-      if (grant) state?.exchanges.push({ grant, exchange });
+      if (grant) state.exchanges.push({ grant, exchange });
     };
     const signals = [AbortSignal.timeout(timeout ?? this.timeoutMs)];
-    if (state?.signal) signals.push(state.signal);
+    if (state.signal) signals.push(state.signal);
     let response: Response;
     let text: string;
     try {
@@ -103,6 +125,7 @@ export class RecordingNetwork implements INetworkModule {
     } catch {
       json = undefined;
     }
+    if (method === 'GET') this.metadata?.learn(url, response.status, text);
     const retryAfter = response.headers.get('retry-after') ?? undefined;
     record({ kind: 'answered', status: response.status, json, retryAfter });
     if (response.status === 429 || response.status >= 500) throw new Error(`http_${response.status}`);
