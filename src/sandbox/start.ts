@@ -307,7 +307,9 @@ async function main(): Promise<void> {
         'Sign-in',
         config.tokenType === 'delegated'
           ? `delegated: the admin page's "Sign in the service account", or npx graph-tokens sign-in [--device-code] (docs/delegated.md)${args.mfa ? '; MFA tenant: password grants are refused' : ''}`
-          : `ropc (password)${args.mfa ? ' — but --mfa refuses every password grant: set GRAPH_TOKEN_TYPE=delegated' : ''}; GRAPH_TOKEN_TYPE=delegated for the MFA walk-through (docs/delegated.md)`,
+          : args.mfa
+            ? 'ropc (password) — but --mfa refuses every password grant: set "GRAPH_TOKEN_TYPE": "delegated" in local.settings.json and restart (docs/delegated.md)'
+            : 'ropc (password); GRAPH_TOKEN_TYPE=delegated for the MFA walk-through (docs/delegated.md)',
       ]);
       summary.push([
         'Faults',
