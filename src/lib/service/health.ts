@@ -100,15 +100,15 @@ export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
       };
 
   const types = configuredTypes(core);
-  const [bookkeeping, timers, key] = await Promise.all([
+  // One range query per judged type (state, incidents and timer runs live in its partition).
+  const [bookkeeping, key] = await Promise.all([
     settle(Promise.all(types.map((type) => store.readBookkeeping(type)))),
-    settle(store.timerRuns()),
     config.keyVaultUrl !== undefined ? settle(core.secrets.current()) : undefined,
   ]);
 
-  if (bookkeeping.ok && timers.ok) checks.storage = { status: 'ok' };
+  if (bookkeeping.ok) checks.storage = { status: 'ok' };
   else {
-    const error = toGraphTokenError(!bookkeeping.ok ? bookkeeping.error : !timers.ok ? timers.error : null);
+    const error = toGraphTokenError(bookkeeping.error);
     checks.storage = { status: 'failing', detail: error.message, hint: error.hint };
   }
   if (key !== undefined) {
@@ -157,7 +157,10 @@ export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
     );
   }
 
-  if (timers.ok) checks.refresh_timer = timerCheck(timers.value.refresh?.at, now, config.schedules.refresh);
+  if (bookkeeping.ok) {
+    const refresh = bookkeeping.value[0]?.timers.refresh;
+    checks.refresh_timer = timerCheck(refresh?.at, now, config.schedules.refresh);
+  }
 
   const failing = Object.entries(checks).filter(([, c]) => c.status !== 'ok');
   const status = failing.reduce<HealthStatus>(

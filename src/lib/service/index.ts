@@ -412,7 +412,10 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
 
   /** Records a timer run (`~timer` row), which health checks against the schedule. */
   recordTimerRun(job: TimerJob, outcome: 'success' | 'failure'): Promise<void> {
-    return this.core.store.recordTimerRun(job, { at: iso(this.core.clock.now()), outcome });
+    return this.core.store.recordTimerRun(this.config.tokenType, job, {
+      at: iso(this.core.clock.now()),
+      outcome,
+    });
   }
 
   /** The monthly error analysis, from the audit table (report.ts). */

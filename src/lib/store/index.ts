@@ -371,12 +371,9 @@ export class TokenStore {
     return this.call(() => ops.readBookkeeping(this.tokens, type));
   }
 
-  recordTimerRun(job: ops.TimerJob, run: ops.TimerRun): Promise<void> {
-    return this.call(() => ops.recordTimerRun(this.tokens, job, run));
-  }
-
-  timerRuns(): Promise<Partial<Record<ops.TimerJob, ops.TimerRun>>> {
-    return this.call(() => ops.timerRuns(this.tokens));
+  /** Records a timer run in `type`'s partition (the configured type's: health reads it there). */
+  recordTimerRun(type: TokenType, job: ops.TimerJob, run: ops.TimerRun): Promise<void> {
+    return this.call(() => ops.recordTimerRun(this.tokens, type, job, run));
   }
 
   recentAudit(limit: number): Promise<AuditEntry[]> {

@@ -5,11 +5,11 @@ import { stateFromStored, STATE_ROW, str, type StateEntity } from './entities';
 
 /**
  * Operations bookkeeping in the token table (docs/operations.md): the open notification incidents of a
- * type (`~notify` in the type's partition) and the last run of each timer (`~timer` in the `~ops`
- * partition). Both sort after every token id, so no token listing or scan ever sees them.
+ * type (`~notify`) and the last run of each timer (`~timer`, in the configured type's partition). Both
+ * sort after every token id, so no token listing or scan ever sees them, and one range query over `~`
+ * rows gives health all it judges.
  */
 export const NOTIFY_ROW = '~notify';
-export const OPS_PARTITION = '~ops';
 export const TIMER_ROW = '~timer';
 
 export type TimerJob = 'refresh' | 'cleanup' | 'validate';
@@ -78,22 +78,34 @@ export async function readBookkeeping(
 ): Promise<{
   state: (StateEntity & { corrupt: boolean; active_expires_at: string | null }) | null;
   incidents: Incidents;
+  timers: Partial<Record<TimerJob, TimerRun>>;
 }> {
   const filter = odata`PartitionKey eq ${type} and RowKey ge '~'`;
   let state: (StateEntity & { corrupt: boolean; active_expires_at: string | null }) | null = null;
   let incidents: Incidents = {};
+  let timers: Partial<Record<TimerJob, TimerRun>> = {};
   for await (const row of tokens.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
     if (row.rowKey === STATE_ROW)
       state = { ...stateFromStored(row), active_expires_at: str(row.active_expires_at) };
     else if (row.rowKey === NOTIFY_ROW) incidents = parseIncidents(row.incidents);
+    else if (row.rowKey === TIMER_ROW) timers = timerRunsOf(row);
   }
-  return { state, incidents };
+  return { state, incidents, timers };
 }
 
-export async function recordTimerRun(tokens: TableClient, job: TimerJob, run: TimerRun): Promise<void> {
+/**
+ * Timer runs are kept in the configured token type's partition, beside `~state` and `~notify`, so one
+ * range query gives health everything it judges.
+ */
+export async function recordTimerRun(
+  tokens: TableClient,
+  partition: string,
+  job: TimerJob,
+  run: TimerRun,
+): Promise<void> {
   await tokens.upsertEntity(
     {
-      partitionKey: OPS_PARTITION,
+      partitionKey: partition,
       rowKey: TIMER_ROW,
       [`${job}_at`]: run.at,
       [`${job}_outcome`]: run.outcome,
@@ -102,17 +114,11 @@ export async function recordTimerRun(tokens: TableClient, job: TimerJob, run: Ti
   );
 }
 
-export async function timerRuns(tokens: TableClient): Promise<Partial<Record<TimerJob, TimerRun>>> {
-  try {
-    const row = await tokens.getEntity<Record<string, unknown>>(OPS_PARTITION, TIMER_ROW);
-    const out: Partial<Record<TimerJob, TimerRun>> = {};
-    for (const job of ['refresh', 'cleanup', 'validate'] as const) {
-      const at = str(row[`${job}_at`]);
-      if (at) out[job] = { at, outcome: str(row[`${job}_outcome`]) === 'failure' ? 'failure' : 'success' };
-    }
-    return out;
-  } catch (error) {
-    if (isStatus(error, 404)) return {};
-    throw error;
+function timerRunsOf(row: Record<string, unknown>): Partial<Record<TimerJob, TimerRun>> {
+  const out: Partial<Record<TimerJob, TimerRun>> = {};
+  for (const job of ['refresh', 'cleanup', 'validate'] as const) {
+    const at = str(row[`${job}_at`]);
+    if (at) out[job] = { at, outcome: str(row[`${job}_outcome`]) === 'failure' ? 'failure' : 'success' };
   }
+  return out;
 }
