@@ -6,6 +6,7 @@
 //   .deploy/app/index.js   every registration of src/functions, bundled (esbuild) with @azure/functions,
 //                          jose and zod; only `@azure/functions-core`, which the worker provides, is external
 //   .deploy/app/service.js the service core with the Azure SDKs and MSAL, loaded on first use
+//   .deploy/app/schemas.js zod, the request/response schemas and the OpenAPI builder, loaded on first use
 //   .deploy/admin-page/    the admin page's static files (scripts/build-admin.js builds them into dist/)
 //   .deploy/host.json      as in the repository
 //   .deploy/package.json   `main` = app/index.js, no dependencies (everything is in the bundle)
@@ -69,6 +70,27 @@ async function main() {
       );
     },
   };
+  // The schemas (and zod, about a third of the registrations' code) are required lazily by src/http/routes.ts,
+  // src/functions/signIn.ts and src/functions/openapi.ts: in the package they come from app/schemas.js.
+  const LAZY_SCHEMAS = new Set([
+    join(root, 'src', 'http', 'schemas.ts'),
+    join(root, 'src', 'http', 'openapi.ts'),
+  ]);
+  const lazySchemas = {
+    name: 'lazy-schemas',
+    setup(b) {
+      b.onResolve({ filter: /(^|\/)(schemas|openapi)$/ }, async (args) => {
+        if (args.pluginData === 'lazy-schemas' || args.kind !== 'require-call') return undefined;
+        const resolved = await b.resolve(args.path, {
+          resolveDir: args.resolveDir,
+          kind: args.kind,
+          importer: args.importer,
+          pluginData: 'lazy-schemas',
+        });
+        return LAZY_SCHEMAS.has(resolved.path) ? { path: './schemas.js', external: true } : undefined;
+      });
+    },
+  };
   // 1. What the registrations import at load time.
   const probe = await build({
     ...common,
@@ -76,23 +98,27 @@ async function main() {
     write: false,
     outfile: join(outdir, 'app', 'index.js'),
     external: EXTERNAL,
-    plugins: [lazyService],
+    plugins: [lazyService, lazySchemas],
   });
   const shared = Object.keys(probe.metafile.inputs).filter((f) => f.startsWith('src/lib/'));
+  // The schema chunk also takes src/http modules (the route table, roles) from index.js.
+  const sharedWithSchemas = Object.keys(probe.metafile.inputs).filter(
+    (f) => f.startsWith('src/lib/') || f.startsWith('src/http/'),
+  );
   // 2. The registrations, exporting those modules for the service bundle.
   const entry = [
     "require('./src/functions/index.ts');",
-    `module.exports.__shared = {${shared.map((f) => `${JSON.stringify(f)}: require(${JSON.stringify(`./${f}`)})`).join(', ')}};`,
+    `module.exports.__shared = {${sharedWithSchemas.map((f) => `${JSON.stringify(f)}: require(${JSON.stringify(`./${f}`)})`).join(', ')}};`,
   ].join('\n');
   const app = await build({
     ...common,
     stdin: { contents: entry, resolveDir: root, sourcefile: 'deploy-entry.js', loader: 'js' },
     outfile: join(outdir, 'app', 'index.js'),
     external: EXTERNAL,
-    plugins: [lazyService],
+    plugins: [lazyService, lazySchemas],
   });
   // 3. The service core, with the shared modules taken from index.js.
-  const fromApp = {
+  const fromApp = (sharedList) => ({
     name: 'shared-from-app',
     setup(b) {
       b.onResolve({ filter: /^\./ }, async (args) => {
@@ -104,20 +130,31 @@ async function main() {
           pluginData: 'shared',
         });
         const rel = relative(root, resolved.path).split(sep).join('/');
-        return shared.includes(rel) ? { path: rel, namespace: 'shared' } : undefined;
+        return sharedList.includes(rel) ? { path: rel, namespace: 'shared' } : undefined;
       });
       b.onLoad({ filter: /.*/, namespace: 'shared' }, (args) => ({
         contents: `module.exports = require('./index.js').__shared[${JSON.stringify(args.path)}];`,
         loader: 'js',
       }));
     },
-  };
+  });
   const service = await build({
     ...common,
     entryPoints: [libIndex],
     outfile: join(outdir, 'app', 'service.js'),
     external: [...EXTERNAL, './index.js'],
-    plugins: [fromApp],
+    plugins: [fromApp(shared)],
+  });
+  // 4. The schemas and the OpenAPI builder, with zod; src/lib and src/http modules from index.js.
+  const schemaEntry = [
+    "module.exports = Object.assign({}, require('./src/http/schemas.ts'), require('./src/http/openapi.ts'));",
+  ].join('\n');
+  const schemaChunk = await build({
+    ...common,
+    stdin: { contents: schemaEntry, resolveDir: root, sourcefile: 'schemas-entry.js', loader: 'js' },
+    outfile: join(outdir, 'app', 'schemas.js'),
+    external: [...EXTERNAL, './index.js'],
+    plugins: [fromApp(sharedWithSchemas.filter((f) => !LAZY_SCHEMAS.has(join(root, f))))],
   });
 
   cpSync(pagedir, join(outdir, 'admin-page'), { recursive: true });
@@ -139,7 +176,7 @@ async function main() {
   const inputs = (r) => Object.keys(r.metafile.inputs).sort();
   writeFileSync(
     inputsFile,
-    `${JSON.stringify({ 'app/index.js': inputs(app), 'app/service.js': inputs(service), shared }, null, 2)}\n`,
+    `${JSON.stringify({ 'app/index.js': inputs(app), 'app/service.js': inputs(service), 'app/schemas.js': inputs(schemaChunk), shared }, null, 2)}\n`,
   );
   const files = listFiles(outdir).map((f) => f.slice(outdir.length + 1));
   process.stdout.write(

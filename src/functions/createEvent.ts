@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { isReplay } from '../lib/service/events';
+import { isReplay } from '../lib/service/events/replay';
 import { handleEndpoint } from '../http/pipeline';
 import { ENDPOINTS } from '../http/routes';
 

@@ -11,7 +11,6 @@ import { CORRELATION_HEADER, correlationIdOf } from '../http/correlation';
 import { describeError, logEvent } from '../http/logging';
 import { handleEndpoint } from '../http/pipeline';
 import { ENDPOINTS } from '../http/routes';
-import { signInCallbackQuerySchema } from '../http/schemas';
 import { tokenService } from '../http/service';
 
 const endpoint = ENDPOINTS.signInStart;
@@ -68,6 +67,8 @@ export async function signInCallback(
     const value = request.query.get(key);
     if (value !== null) query[key] = value;
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { signInCallbackQuerySchema } = require('../http/schemas') as typeof import('../http/schemas');
   const parsed = signInCallbackQuerySchema.safeParse(query);
   let location: string;
   try {

@@ -1,36 +1,14 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ROLES, type Role } from './auth';
-import {
-  acquireResultSchema,
-  acquireTokenBodySchema,
-  bulkEventSummarySchema,
-  cancelEventBodySchema,
-  cleanupSummarySchema,
-  cleanupTokensBodySchema,
-  deactivateTokenBodySchema,
-  deactivateTokenParamsSchema,
-  eventBatchBodySchema,
-  eventIdParamsSchema,
-  eventListSchema,
-  groupEventBodySchema,
-  groupEventPatchBodySchema,
-  groupEventResponseSchema,
-  listEventsQuerySchema,
-  healthReportSchema,
-  listTokensQuerySchema,
-  monthlyReportSchema,
-  noQuerySchema,
-  refreshSummarySchema,
-  refreshTokensBodySchema,
-  signInStartBodySchema,
-  signInStartSchema,
-  reportQuerySchema,
-  statusReportSchema,
-  tokenListSchema,
-  tokenRecordSchema,
-  validateSummarySchema,
-  validateTokensBodySchema,
-} from './schemas';
+import type * as Schemas from './schemas';
+
+/**
+ * The schemas (and zod with them) are loaded on first use, not when the function app starts: the route
+ * table is read at start-up for names, routes and methods only, and zod is about half of a cold start.
+ */
+let loaded: typeof Schemas | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const schemas = (): typeof Schemas => (loaded ??= require('./schemas') as typeof Schemas);
 
 /**
  * The HTTP API (docs/http.md) as data: each function file registers one of these, the pipeline validates
@@ -74,9 +52,13 @@ export const ENDPOINTS = Object.freeze({
     method: 'GET',
     role: ROLES.read,
     summary: 'Configuration check, token counts, the current token and recent audit entries',
-    query: noQuerySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
     successStatus: 200,
-    response: statusReportSchema,
+    get response() {
+      return schemas().statusReportSchema;
+    },
   }),
   list: endpoint({
     name: 'listTokens',
@@ -84,9 +66,13 @@ export const ENDPOINTS = Object.freeze({
     method: 'GET',
     role: ROLES.read,
     summary: 'Token records (public fields only), one page at a time',
-    query: listTokensQuerySchema,
+    get query() {
+      return schemas().listTokensQuerySchema;
+    },
     successStatus: 200,
-    response: tokenListSchema,
+    get response() {
+      return schemas().tokenListSchema;
+    },
   }),
   acquire: endpoint({
     name: 'acquireToken',
@@ -96,10 +82,16 @@ export const ENDPOINTS = Object.freeze({
     summary: 'Get the current token, or a new one from the identity provider',
     description:
       'Returns where the token came from (`memory`, `storage`, `refresh`, `ropc`); never the token itself. `force_refresh` never sends a blocked password; only `retry_blocked_password` does, once per call and never after 3 rejections (docs/architecture.md, "Lockout rules").',
-    query: noQuerySchema,
-    body: acquireTokenBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get body() {
+      return schemas().acquireTokenBodySchema;
+    },
     successStatus: 200,
-    response: acquireResultSchema,
+    get response() {
+      return schemas().acquireResultSchema;
+    },
     problems: [409, 502, 503],
   }),
   refresh: endpoint({
@@ -108,10 +100,16 @@ export const ENDPOINTS = Object.freeze({
     method: 'POST',
     role: ROLES.admin,
     summary: 'Refresh active tokens (all, of one type, or the listed ids)',
-    query: noQuerySchema,
-    body: refreshTokensBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get body() {
+      return schemas().refreshTokensBodySchema;
+    },
     successStatus: 200,
-    response: refreshSummarySchema,
+    get response() {
+      return schemas().refreshSummarySchema;
+    },
     problems: [503],
   }),
   cleanup: endpoint({
@@ -120,10 +118,16 @@ export const ENDPOINTS = Object.freeze({
     method: 'POST',
     role: ROLES.admin,
     summary: 'Deactivate expired tokens, delete old inactive tokens and old audit entries',
-    query: noQuerySchema,
-    body: cleanupTokensBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get body() {
+      return schemas().cleanupTokensBodySchema;
+    },
     successStatus: 200,
-    response: cleanupSummarySchema,
+    get response() {
+      return schemas().cleanupSummarySchema;
+    },
     problems: [503],
   }),
   validate: endpoint({
@@ -132,10 +136,16 @@ export const ENDPOINTS = Object.freeze({
     method: 'POST',
     role: ROLES.admin,
     summary: 'Check active tokens against Microsoft Graph (GET /me)',
-    query: noQuerySchema,
-    body: validateTokensBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get body() {
+      return schemas().validateTokensBodySchema;
+    },
     successStatus: 200,
-    response: validateSummarySchema,
+    get response() {
+      return schemas().validateSummarySchema;
+    },
     problems: [503],
   }),
   deactivate: endpoint({
@@ -144,11 +154,19 @@ export const ENDPOINTS = Object.freeze({
     method: 'POST',
     role: ROLES.admin,
     summary: 'Deactivate one token (reason `manual`)',
-    query: noQuerySchema,
-    params: deactivateTokenParamsSchema,
-    body: deactivateTokenBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get params() {
+      return schemas().deactivateTokenParamsSchema;
+    },
+    get body() {
+      return schemas().deactivateTokenBodySchema;
+    },
     successStatus: 200,
-    response: tokenRecordSchema,
+    get response() {
+      return schemas().tokenRecordSchema;
+    },
     problems: [404, 503],
   }),
   signInStart: endpoint({
@@ -159,10 +177,16 @@ export const ENDPOINTS = Object.freeze({
     summary: 'Start the delegated sign-in of the service account (authorization code + PKCE)',
     description:
       "Returns Entra ID's authorization URL for the browser and sets an HttpOnly cookie that binds the sign-in to this browser; Entra ID then redirects to GET /api/sign-in/callback, which redeems the code and redirects back to the admin page (docs/delegated.md).",
-    query: noQuerySchema,
-    body: signInStartBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get body() {
+      return schemas().signInStartBodySchema;
+    },
     successStatus: 200,
-    response: signInStartSchema,
+    get response() {
+      return schemas().signInStartSchema;
+    },
     problems: [503],
   }),
   createEvent: endpoint({
@@ -179,10 +203,16 @@ export const ENDPOINTS = Object.freeze({
         description: 'Optional, 1-200 visible ASCII characters; remembered per caller for 24 hours.',
       },
     ],
-    query: noQuerySchema,
-    body: groupEventBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get body() {
+      return schemas().groupEventBodySchema;
+    },
     successStatus: 201,
-    response: groupEventResponseSchema,
+    get response() {
+      return schemas().groupEventResponseSchema;
+    },
     problems: [403, 404, 409, 502, 503],
   }),
   createEvents: endpoint({
@@ -193,11 +223,17 @@ export const ENDPOINTS = Object.freeze({
     summary: 'Create up to 1 000 events (Graph JSON batching at the mailbox concurrency limit)',
     description:
       'Answers 200 with a result per item (`index`, `status`, `id` or `problem`): an invalid or refused item never affects the others. Each item may carry its own `idempotency_key`. Bodies up to 4 MiB.',
-    query: noQuerySchema,
-    body: eventBatchBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get body() {
+      return schemas().eventBatchBodySchema;
+    },
     maxBodyBytes: 4 * 1024 * 1024,
     successStatus: 200,
-    response: bulkEventSummarySchema,
+    get response() {
+      return schemas().bulkEventSummarySchema;
+    },
     problems: [503],
   }),
   listEvents: endpoint({
@@ -206,9 +242,13 @@ export const ENDPOINTS = Object.freeze({
     method: 'GET',
     role: ROLES.eventsCreate,
     summary: 'Events between two instants (calendar view), one page at a time',
-    query: listEventsQuerySchema,
+    get query() {
+      return schemas().listEventsQuerySchema;
+    },
     successStatus: 200,
-    response: eventListSchema,
+    get response() {
+      return schemas().eventListSchema;
+    },
     problems: [502, 503],
   }),
   getEvent: endpoint({
@@ -217,10 +257,16 @@ export const ENDPOINTS = Object.freeze({
     method: 'GET',
     role: ROLES.eventsCreate,
     summary: 'One event',
-    query: noQuerySchema,
-    params: eventIdParamsSchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get params() {
+      return schemas().eventIdParamsSchema;
+    },
     successStatus: 200,
-    response: groupEventResponseSchema,
+    get response() {
+      return schemas().groupEventResponseSchema;
+    },
     problems: [404, 502, 503],
   }),
   updateEvent: endpoint({
@@ -229,11 +275,19 @@ export const ENDPOINTS = Object.freeze({
     method: 'PATCH',
     role: ROLES.eventsCreate,
     summary: 'Change some fields of an event',
-    query: noQuerySchema,
-    params: eventIdParamsSchema,
-    body: groupEventPatchBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get params() {
+      return schemas().eventIdParamsSchema;
+    },
+    get body() {
+      return schemas().groupEventPatchBodySchema;
+    },
     successStatus: 200,
-    response: groupEventResponseSchema,
+    get response() {
+      return schemas().groupEventResponseSchema;
+    },
     problems: [404, 502, 503],
   }),
   cancelEvent: endpoint({
@@ -243,9 +297,15 @@ export const ENDPOINTS = Object.freeze({
     role: ROLES.eventsCreate,
     summary: 'Cancel a meeting; Graph sends the cancellation to the attendees',
     description: 'Only the organizer may cancel: anyone else gets 403 `EVENT_NOT_ORGANIZER`.',
-    query: noQuerySchema,
-    params: eventIdParamsSchema,
-    body: cancelEventBodySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get params() {
+      return schemas().eventIdParamsSchema;
+    },
+    get body() {
+      return schemas().cancelEventBodySchema;
+    },
     successStatus: 202,
     response: null,
     problems: [403, 404, 502, 503],
@@ -256,8 +316,12 @@ export const ENDPOINTS = Object.freeze({
     method: 'DELETE',
     role: ROLES.eventsCreate,
     summary: 'Delete an event (no cancellation message)',
-    query: noQuerySchema,
-    params: eventIdParamsSchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    get params() {
+      return schemas().eventIdParamsSchema;
+    },
     successStatus: 204,
     response: null,
     problems: [404, 502, 503],
@@ -270,9 +334,13 @@ export const ENDPOINTS = Object.freeze({
     summary: 'The monthly error analysis, built from the audit table',
     description:
       'Refreshes by grant and outcome per day, errors by code (first/last seen, hint), minutes without a valid token, credential blocks, sign-in-required periods, refresh duration p50/p95 and events by outcome (docs/operations.md).',
-    query: reportQuerySchema,
+    get query() {
+      return schemas().reportQuerySchema;
+    },
     successStatus: 200,
-    response: monthlyReportSchema,
+    get response() {
+      return schemas().monthlyReportSchema;
+    },
     problems: [503],
   }),
   health: endpoint({
@@ -284,9 +352,13 @@ export const ENDPOINTS = Object.freeze({
     summary: 'Health: ok, degraded or failing, from configuration, storage, Key Vault, tokens and timers',
     description:
       'Anonymous callers get the status and the names of the checks that are not ok, from a cache (at most one round of storage and Key Vault reads per 10 s). A bearer token with GraphTokens.Read adds every check with its detail and hint. HTTP 200 for `ok` and `degraded`, 503 for `failing`.',
-    query: noQuerySchema,
+    get query() {
+      return schemas().noQuerySchema;
+    },
     successStatus: 200,
-    response: healthReportSchema,
+    get response() {
+      return schemas().healthReportSchema;
+    },
     problems: [503],
   }),
   openapi: endpoint({
@@ -296,7 +368,9 @@ export const ENDPOINTS = Object.freeze({
     role: null,
     summary: 'This document',
     successStatus: 200,
-    response: z.looseObject({ openapi: z.string() }),
+    get response() {
+      return schemas().openApiDocumentSchema;
+    },
   }),
 });
 

@@ -481,3 +481,6 @@ export type ResponseSchemasMatchServiceTypes = [
   Assert<Exact<z.output<typeof healthReportSchema>, HealthReport>>,
   Assert<Exact<z.output<typeof monthlyReportSchema>, MonthlyReport>>,
 ];
+
+/** The OpenAPI document itself (its shape is OpenAPI's; only the version field is checked). */
+export const openApiDocumentSchema = z.looseObject({ openapi: z.string() });

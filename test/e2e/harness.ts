@@ -37,7 +37,12 @@ export interface Stack {
 }
 
 export async function startStack(
-  options: { env?: Record<string, string>; idp?: SandboxIdentityProviderOptions } = {},
+  options: {
+    env?: Record<string, string>;
+    idp?: SandboxIdentityProviderOptions;
+    /** The function app folder the host serves (default dist/app; the deployment package's folder works too). */
+    scriptRoot?: string;
+  } = {},
 ): Promise<Stack> {
   if (!existsSync(HOST_ENTRY)) throw new Error(`${HOST_ENTRY} is missing: run npm run build first`);
   const azurite = await startAzurite();
@@ -56,7 +61,15 @@ export async function startStack(
   delete env.PORT;
   const host = spawn(
     process.execPath,
-    [HOST_ENTRY, '--port', '0', '--settings', 'none', '--script-root', join(ROOT, 'dist', 'app')],
+    [
+      HOST_ENTRY,
+      '--port',
+      '0',
+      '--settings',
+      'none',
+      '--script-root',
+      options.scriptRoot ?? join(ROOT, 'dist', 'app'),
+    ],
     {
       cwd: ROOT,
       env,

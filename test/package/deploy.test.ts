@@ -72,6 +72,7 @@ describe('contents', () => {
         'admin-page/redirect.js.map',
         'app/index.js',
         'app/index.js.LEGAL.txt',
+        'app/schemas.js',
         'app/service.js',
         'app/service.js.LEGAL.txt',
         'host.json',

@@ -15,17 +15,12 @@ import type { GroupEvent, GroupEventInput, OperationContext } from '../../types'
 import { backoffMs, eventError, MAX_ATTEMPTS, withToken } from './call';
 import type { EventDeps } from './deps';
 import { createKeyFilter, EVENT_SELECT, fromGraphEvent, toGraphEvent } from './mapping';
+import { markReplay } from './replay';
 import { assertIdempotencyKey, fingerprint, normalizeEvent, type NormalizedEvent } from './validate';
 
 const BUDGET_MS = 30_000;
 
-/** Events that answer a repeated idempotency key (HTTP 200 instead of 201). */
-const replays = new WeakSet<GroupEvent>();
-
-/** Whether `event` is the original event returned for a repeated idempotency key. */
-export function isReplay(event: GroupEvent): boolean {
-  return replays.has(event);
-}
+export { isReplay } from './replay';
 
 export function groupIdOf(deps: EventDeps): string {
   const groupId = deps.config.groupId;
@@ -210,7 +205,7 @@ export async function reserveKey(
   }
   if (!mine && record.state === 'done' && record.event) {
     const replay = { ...record.event };
-    replays.add(replay);
+    markReplay(replay);
     return { graphKey: record.graphKey, mine, replay };
   }
   return { graphKey: record.graphKey, mine };
@@ -234,6 +229,6 @@ export async function sendReserved(
     throw e;
   }
   await deps.idempotency.complete(scope, key, created);
-  if (!reservation.mine) replays.add(created);
+  if (!reservation.mine) markReplay(created);
   return created;
 }
