@@ -1,3 +1,4 @@
+import { failureCode, isPreSendFailure } from './sendFailure';
 import type { Clock } from './clock';
 import { ERRORS, GRAPH_ERRORS, GraphTokenError, sanitize } from './errors';
 import { parseRetryAfter, withRetry } from './retry';
@@ -44,27 +45,9 @@ export class GraphNetworkError extends GraphTokenError {
   }
 }
 
-/** Error codes (undici/Node) of failures that happen before any byte of the request reaches Graph. */
-const NOT_SENT = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'CERT_HAS_EXPIRED',
-]);
-
+/** Deny by default: a failure that does not prove the request unsent may have created the event. */
 function requestWasSent(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NOT_SENT.has(code)) return false;
-  }
-  return true;
+  return !isPreSendFailure(failureCode(error));
 }
 
 function headersOf(headers: Headers): Record<string, string> {

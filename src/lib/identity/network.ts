@@ -1,5 +1,6 @@
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { isPreSendFailure, isValidTokenAnswer, type TokenExchange } from './verdict';
+import { failureCode, isPreSendFailure } from '../sendFailure';
+import { isValidTokenAnswer, type TokenExchange } from './verdict';
 
 /** What one identity call (one `acquire`) carries through MSAL: its own cache snapshot and exchanges. */
 export interface CallState {
@@ -104,8 +105,7 @@ export class RecordingNetwork implements INetworkModule {
       });
       text = await response.text();
     } catch (cause) {
-      const code = ((cause as { cause?: { code?: string } }).cause?.code ??
-        (cause as { code?: string }).code) as string | undefined;
+      const code = failureCode(cause);
       const name = (cause as Error).name;
       // Deny by default: unless the failure proves nothing was written, the request may have been judged.
       record(

@@ -38,29 +38,7 @@ export type ExchangeVerdict =
 /** Longest token lifetime taken as sane: Entra ID issues 60–90 minutes, CAE tokens up to 28 hours. */
 export const MAX_EXPIRES_IN_SECONDS = 2 * 86_400;
 
-/** Network failures that happen before a single byte of the request is written. */
-const PRE_SEND_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'EPROTO',
-]);
-
-/** True when a fetch failure (its `cause.code`) proves the request was never written. */
-export function isPreSendFailure(code: string | undefined): boolean {
-  return code !== undefined && PRE_SEND_CODES.has(code);
-}
+export { isPreSendFailure } from '../sendFailure';
 
 /** Is this a usable token answer: a non-empty access token and a sane lifetime? */
 export function isValidTokenAnswer(json: Record<string, unknown> | undefined): boolean {
