@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { iso } from '../clock';
 import { toGraphTokenError } from '../errors';
-import type { AuditColumns } from '../store';
+import type { AuditColumns, AuditKind } from '../store';
 import type { AuditEntry, OperationContext } from '../types';
 import type { ServiceCore } from './context';
 
@@ -21,6 +21,8 @@ export async function audit(
   detail: string | null = null,
   errorCode: string | null = null,
   columns?: AuditColumns,
+  /** Token operations (status's `recent_audit`) or event operations, kept apart (store/audit.ts). */
+  kind: AuditKind = 'tokens',
 ): Promise<void> {
   try {
     await core.store.writeAudit(
@@ -35,6 +37,7 @@ export async function audit(
         error_code: errorCode,
       },
       columns,
+      kind,
     );
   } catch (error) {
     core.logger.log('warn', 'audit_write_failed', {

@@ -38,7 +38,7 @@ import type {
   ValidateSummary,
 } from '../types';
 import { acquireToken, obtain } from './acquire';
-import { libraryContext } from './audit';
+import { audit, libraryContext } from './audit';
 import { cleanupOldTokens } from './cleanup';
 import type { ServiceCore, ServiceStats } from './context';
 import { deactivate } from './deactivate';
@@ -124,14 +124,12 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
       graph: core.graph,
       // The configured token type; a CAE challenge's claims go to the identity provider with the refresh.
       token: (options) => this.tokenFunction()(options),
-      audit: (() => {
-        const write = events.eventAuditWriter(core.store, clock, logger);
-        return (entry: events.EventAuditEntry) => {
-          // `create-event`, `cancel-event`, … → `create`, `cancel`, …
-          recordEventMetric(core, entry.operation.replace(/-events?$/, ''), entry.outcome);
-          return write(entry);
-        };
-      })(),
+      audit: (entry) => {
+        // `create-event`, `cancel-event`, … → `create`, `cancel`, …
+        recordEventMetric(core, entry.operation.replace(/-events?$/, ''), entry.outcome);
+        const { ctx, operation, target, outcome } = entry;
+        return audit(core, ctx, operation, target, outcome, entry.detail, entry.code, undefined, 'events');
+      },
       idempotency: new IdempotencyStore(
         tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
         clock,
@@ -161,9 +159,11 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   async getAccessToken(
     tokenType: TokenType = this.config.tokenType,
     forceRefresh = false,
-    options: { claims?: string } = {},
+    options?: { claims?: string },
   ): Promise<string> {
-    if (options.claims) forceRefresh = true;
+    // No default object: the memory hit below must allocate nothing (docs/architecture.md, "Performance").
+    const claims = options?.claims;
+    if (claims) forceRefresh = true;
     if (!forceRefresh) {
       const hit = this.memory.get(tokenType);
       if (hit !== undefined) {
@@ -184,7 +184,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
       // A forced delegated call wants a new token or SIGN_IN_REQUIRED, never the old one (docs/delegated.md).
       degrade: !(forceRefresh && tokenType === 'delegated'),
       ctx,
-      ...(options.claims ? { claims: options.claims } : {}),
+      ...(claims ? { claims } : {}),
     });
     return obtained.accessToken;
   }

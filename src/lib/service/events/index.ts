@@ -12,7 +12,6 @@ export {
   listGroupEvents,
   updateGroupEvent,
 } from './operations';
-export { eventAuditWriter } from './audit';
 export {
   groupEventSchema,
   groupEventPatchSchema,
