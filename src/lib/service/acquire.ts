@@ -1,6 +1,6 @@
 import { ERRORS, GraphTokenError, toGraphTokenError } from '../errors';
 import { publicRecord, type TokenEntity } from '../store';
-import type { AcquireResult, OperationContext, TokenType } from '../types';
+import type { AcquiredToken, AcquireResult, OperationContext, TokenRecord, TokenType } from '../types';
 import { TOKEN_TYPES } from '../types';
 import type { Obtained, ObtainOptions, ServiceCore } from './context';
 import { refreshUnderLease } from './lease';
@@ -30,18 +30,13 @@ export async function acquireToken(
     if (force) core.secrets.invalidate();
     obtained = await obtain(core, type, { force, overrideBlock: override, degrade: !force, ctx });
   }
-  const r = obtained.record;
-  return {
-    success: true,
-    token: {
-      id: r.id,
-      token_type: r.token_type,
-      account: r.account,
-      scopes: r.scopes,
-      expires_at: r.expires_at,
-      source: obtained.source,
-    },
-  };
+  return { success: true, token: acquiredToken(obtained.record, obtained.source) };
+}
+
+/** What acquire and sign-in answer about a token: its public identity, never the token itself. */
+export function acquiredToken(record: TokenRecord, source: AcquiredToken['source']): AcquiredToken {
+  const { id, token_type, account, scopes, expires_at } = record;
+  return { id, token_type, account, scopes, expires_at, source };
 }
 
 /**

@@ -2,9 +2,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { iso } from '../clock';
 import { ERRORS, GraphTokenError, sanitize, toGraphTokenError } from '../errors';
 import type { DelegatedResult, DeviceCodePrompt } from '../identity/delegated';
-import { publicRecord, SIGN_IN_ROW_PREFIX } from '../store';
+import { SIGN_IN_ROW_PREFIX } from '../store';
 import type { OperationContext, SignInResult, SignInStart } from '../types';
 import { audit, log } from './audit';
+import { acquiredToken } from './acquire';
 import type { ServiceCore } from './context';
 import { storeNewToken } from './refresh';
 import { seal, unseal } from './sealing';
@@ -197,19 +198,7 @@ async function storeSignIn(
     flow: how,
     client: result.clientKind,
   });
-  const r = publicRecord(entity);
-  return {
-    success: true,
-    account: r.account,
-    token: {
-      id: r.id,
-      token_type: r.token_type,
-      account: r.account,
-      scopes: r.scopes,
-      expires_at: r.expires_at,
-      source: 'sign_in',
-    },
-  };
+  return { success: true, account: entity.account, token: acquiredToken(entity, 'sign_in') };
 }
 
 function stateInvalid(why: string): GraphTokenError {
