@@ -7,11 +7,12 @@
  * (with the request's fingerprint and the Graph key it uses) *before* Graph is called, and `done` with
  * the event afterwards; ETags make the reservation race-free across instances.
  */
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock';
-import { ERRORS, GraphTokenError, sanitize } from '../errors';
+import { ERRORS, GraphTokenError } from '../errors';
 import type { GroupEvent } from '../types';
+import { deleteInBatches, storageError } from './connection';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
@@ -29,15 +30,6 @@ export interface IdempotencyRecord {
 const digest = (value: string): string => createHash('sha256').update(value).digest('hex').slice(0, 48);
 const status = (error: unknown): number | undefined => (error as { statusCode?: number })?.statusCode;
 
-function storageFailure(error: unknown): GraphTokenError {
-  if (error instanceof GraphTokenError) return error;
-  return new GraphTokenError(
-    ERRORS.STORAGE_UNAVAILABLE,
-    `Table Storage request failed: ${sanitize((error as Error)?.message ?? String(error))}`,
-    { cause: error },
-  );
-}
-
 export class IdempotencyStore {
   private ready: Promise<void> | undefined;
 
@@ -54,7 +46,7 @@ export class IdempotencyStore {
   private ensureTable(): Promise<void> {
     this.ready ??= this.table.createTable().catch((error: unknown) => {
       this.ready = undefined;
-      throw storageFailure(error);
+      throw storageError(error);
     });
     return this.ready;
   }
@@ -83,7 +75,7 @@ export class IdempotencyStore {
       return { record, expired: this.clock.now() - record.createdAt >= IDEMPOTENCY_TTL_MS };
     } catch (error) {
       if (status(error) === 404) return null;
-      throw storageFailure(error);
+      throw storageError(error);
     }
   }
 
@@ -124,7 +116,7 @@ export class IdempotencyStore {
         const r = await this.table.updateEntity(entity, 'Replace', { etag: existing.record.etag });
         return { record: { ...fresh, etag: r.etag }, mine: true };
       } catch (error) {
-        if (status(error) !== 409 && status(error) !== 412) throw storageFailure(error);
+        if (status(error) !== 409 && status(error) !== 412) throw storageError(error);
         // Another instance wrote first: read what it wrote.
       }
     }
@@ -143,7 +135,7 @@ export class IdempotencyStore {
         'Merge',
       );
     } catch (error) {
-      throw storageFailure(error);
+      throw storageError(error);
     }
   }
 
@@ -152,23 +144,25 @@ export class IdempotencyStore {
     await this.table.deleteEntity(digest(scope), digest(key)).catch(() => undefined);
   }
 
-  /** Deletes rows older than 24 h; returns how many (for the daily cleanup). */
+  /** Deletes rows older than 24 h in batch transactions (one per caller's partition); returns how many. */
   async deleteExpired(): Promise<number> {
     await this.ensureTable();
     const cutoff = new Date(this.clock.now() - IDEMPOTENCY_TTL_MS).toISOString();
-    let deleted = 0;
+    const byPartition = new Map<string, string[]>();
     try {
-      for await (const e of this.table.listEntities<Record<string, unknown>>({
-        queryOptions: { filter: `created_at lt '${cutoff}'`, select: ['PartitionKey', 'RowKey'] },
+      for await (const e of this.table.listEntities({
+        queryOptions: { filter: odata`created_at lt ${cutoff}`, select: ['PartitionKey', 'RowKey'] },
       })) {
-        await this.table.deleteEntity(e.partitionKey!, e.rowKey!).then(
-          () => deleted++,
-          () => undefined,
-        );
+        const rows = byPartition.get(e.partitionKey!) ?? [];
+        rows.push(e.rowKey!);
+        byPartition.set(e.partitionKey!, rows);
       }
+      let deleted = 0;
+      for (const [partition, rows] of byPartition)
+        deleted += await deleteInBatches(this.table, partition, rows);
+      return deleted;
     } catch (error) {
-      throw storageFailure(error);
+      throw storageError(error);
     }
-    return deleted;
   }
 }

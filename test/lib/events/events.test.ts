@@ -154,6 +154,26 @@ describe('exactly once', () => {
     expect(other.id).not.toBe(created.id);
     await second.close();
   });
+
+  it('the daily cleanup forgets keys older than 24 h, and only those', async () => {
+    const env = freshEnv(sandbox);
+    const clock = new FastClock();
+    const svc = service(env, { clock });
+    const ctx = { actor: 'oid:caller-3', correlationId: 'c3' };
+    const old = await svc.createGroupEvent(EVENT, { idempotencyKey: 'old-key' }, ctx);
+    clock.advance(23 * 3600_000);
+    const recent = await svc.createGroupEvent(EVENT, { idempotencyKey: 'recent-key' }, ctx);
+    clock.advance(2 * 3600_000);
+    await svc.cleanupOldTokens();
+    const rows = [];
+    for await (const e of rawTable(env, `${env.TOKEN_TABLE_NAME}Event`).listEntities()) rows.push(e);
+    expect(rows).toHaveLength(1);
+    // The recent key still answers its event from the table.
+    const repeat = await svc.createGroupEvent(EVENT, { idempotencyKey: 'recent-key' }, ctx);
+    expect(repeat.id).toBe(recent.id);
+    expect(old.id).not.toBe(recent.id);
+    await svc.close();
+  });
 });
 
 describe('update, cancel, delete, list', () => {
