@@ -12,6 +12,11 @@ import { acquireResultSchema, groupEventResponseSchema, problemSchema } from '..
 import { call, startStack, type Stack } from './harness';
 
 const ROOT = join(__dirname, '..', '..');
+const EVENT = {
+  subject: 'From the bundle',
+  start: '2026-12-01T09:00:00+01:00',
+  end: '2026-12-01T10:00:00+01:00',
+};
 let stack: Stack;
 let work: string;
 
