@@ -51,22 +51,14 @@ it('serves the API from the bundle: OpenAPI, a 400 from the schemas, acquire and
   const event = await call(stack, 'POST', '/events', {
     token: creator,
     headers: { 'idempotency-key': 'deployed-1' },
-    body: {
-      subject: 'From the bundle',
-      start: '2026-12-01T09:00:00+01:00',
-      end: '2026-12-01T10:00:00+01:00',
-    },
+    body: EVENT,
   });
   expect(event.status).toBe(201);
   expect(groupEventResponseSchema.parse(event.json).start).toBe('2026-12-01T08:00:00Z');
   const repeat = await call(stack, 'POST', '/events', {
     token: creator,
     headers: { 'idempotency-key': 'deployed-1' },
-    body: {
-      subject: 'From the bundle',
-      start: '2026-12-01T09:00:00+01:00',
-      end: '2026-12-01T10:00:00+01:00',
-    },
+    body: EVENT,
   });
   expect(repeat.status).toBe(200);
 
