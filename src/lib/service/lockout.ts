@@ -1,6 +1,6 @@
 import { iso } from '../clock';
-import { ERRORS, GraphTokenError } from '../errors';
-import type { CredentialState } from '../store';
+import { ERRORS, GraphTokenError, toGraphTokenError } from '../errors';
+import type { CredentialState, PasswordAttempt } from '../store';
 import type { TokenType } from '../types';
 import { audit } from './audit';
 import type { ObtainOptions, ServiceCore } from './context';
@@ -12,20 +12,25 @@ import {
   decidePasswordSend,
   emptyCredentialState,
   mergeCredentialStates,
-  withRejection,
-  withSuccess,
-  withUncertain,
+  settleOrphanedAttempt,
+  withAttempt,
+  withOutcome,
+  type AttemptOutcome,
+  type SendDecision,
 } from './lockoutRules';
 
 /**
  * Lockout protection for one exchange (docs/architecture.md, "Lockout rules"). The password is read only
- * when a grant needs it; right before it is sent the shared state is re-read and the lease re-verified;
- * after the answer, a rejection or an uncertain attempt is written *before* the error is returned (kept
- * in memory, and nothing sent, while that write fails).
+ * when a grant needs it. Right before it is sent, the shared state is re-read, the lease re-verified and
+ * the attempt written ahead into the state row (ETag-guarded): if that write fails, nothing is sent.
+ * The answer's outcome then replaces the record (kept in memory, and nothing sent, while that write
+ * fails); a record no outcome ever replaced — its process was killed — is uncertain for every successor.
  */
 export class PasswordGate {
   /** The credential handed to the identity client, if one was. */
   private sent: { fingerprint: string; label: string; override: boolean } | undefined;
+  /** The attempt written ahead whose outcome is not recorded yet. */
+  private inFlight: PasswordAttempt | undefined;
   private overrideUsed = false;
   /** True when this gate refused to send (a block, an uncertain wait, a lost lease): not a token error. */
   refused = false;
@@ -56,25 +61,48 @@ export class PasswordGate {
     const { core, type } = this;
     await this.flushPending();
     await this.lease.verify();
-    const stored = await core.store.getState(type);
-    if (stored?.corrupt) {
-      throw new GraphTokenError(
-        ERRORS.CREDENTIALS_BLOCKED,
-        `Password not sent: the ${type} credential state in storage cannot be read`,
-      );
-    }
-    const state = mergeCredentialStates(
-      stored?.credentials ?? emptyCredentialState(),
-      core.pendingCredentials.get(type),
-    );
     const secret = await core.secrets.getPassword();
     const fingerprint = credentialFingerprint(core.config, secret.fingerprint);
-    const decision = decidePasswordSend(state, fingerprint, core.clock.now(), {
-      override: this.options.overrideBlock && !this.overrideUsed,
-      uncertainRetryMs: core.config.lifecycle.uncertainRetrySeconds * 1000,
-    });
-    if (!decision.send) throw decision.error;
     const label = credentialLabel(core.config, secret.fingerprint);
+    const now = core.clock.now();
+    const attempt: PasswordAttempt = { fingerprint, label, at: iso(now), flow: this.lease.owner };
+    let decision: SendDecision | undefined;
+    try {
+      // The decision and the write-ahead are one ETag-guarded step: a conflicting writer makes it
+      // decide again on the fresh row.
+      await core.store.updateCredentials(type, (stored, row) => {
+        if (row.corrupt) {
+          decision = {
+            send: false,
+            error: new GraphTokenError(
+              ERRORS.CREDENTIALS_BLOCKED,
+              `Password not sent: the ${type} credential state in storage cannot be read`,
+            ),
+          };
+          return null;
+        }
+        const merged = mergeCredentialStates(stored, core.pendingCredentials.get(type));
+        const settled = settleOrphanedAttempt(merged);
+        decision = decidePasswordSend(settled, fingerprint, now, {
+          override: this.options.overrideBlock && !this.overrideUsed,
+          uncertainRetryMs: core.config.lifecycle.uncertainRetrySeconds * 1000,
+        });
+        if (decision.send) return withAttempt(settled, attempt);
+        // Refused: still store an orphan's settlement, so status and every instance see it.
+        return settled === merged ? null : settled;
+      });
+    } catch (error) {
+      if (decision && !decision.send) throw decision.error;
+      throw new GraphTokenError(
+        ERRORS.STORAGE_UNAVAILABLE,
+        `Password not sent: the attempt could not be recorded first (${toGraphTokenError(error).code})`,
+        { cause: error },
+      );
+    }
+    if (!decision) throw new GraphTokenError(ERRORS.INTERNAL, 'No send decision was made');
+    if (!decision.send) throw decision.error;
+    this.inFlight = attempt;
+    this.sent = { fingerprint, label, override: decision.override };
     if (decision.override) {
       this.overrideUsed = true;
       await audit(
@@ -86,52 +114,69 @@ export class PasswordGate {
         `override: sending ${label} once more`,
       );
     }
-    this.sent = { fingerprint, label, override: decision.override };
     return secret.value;
+  }
+
+  /**
+   * Runs one identity call and records the outcome of a password written ahead in it, before the
+   * result or error goes on (so a retry of a 429/5xx decides on the cleared record).
+   */
+  async settle<T>(call: Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await call;
+    } catch (caught) {
+      await this.afterFailure(toGraphTokenError(caught));
+      throw caught;
+    }
+    await this.record({ kind: 'token' });
+    return result;
   }
 
   /** After a failure: a rejection blocks the credential that was sent; no answer is an uncertain attempt. */
   async afterFailure(error: GraphTokenError): Promise<void> {
-    const sent = this.sent;
-    if (!sent) return;
-    const at = iso(this.core.clock.now());
+    if (!this.inFlight) return;
     if (error.category === 'credential' && error.code !== ERRORS.CREDENTIALS_BLOCKED.code) {
-      await this.write((s) => withRejection(s, { ...sent, code: error.code, hint: error.hint }, at));
-      this.core.logger.log('warn', 'credentials_blocked', {
-        token_type: this.type,
-        code: error.code,
-        credential: sent.label,
-      });
-      await openIncident(
-        this.core,
-        this.type,
-        'credentials_blocked',
-        { code: error.code, hint: error.hint, credential: sent.label },
-        this.options.ctx,
-      );
-      // A rotated secret should be seen on the next attempt, not after the cache lifetime.
-      this.core.secrets.invalidate();
+      await this.record({ kind: 'rejected', code: error.code, hint: error.hint });
     } else if (error.category === 'uncertain') {
-      await this.write((s) => withUncertain(s, sent, at));
+      await this.record({ kind: 'uncertain' });
+    } else {
+      await this.record({ kind: 'transient' });
     }
   }
 
-  /**
-   * After a success: a password that worked is no longer blocked or uncertain. A refresh-token success
-   * proves nothing about the password, so its block (if any) stands.
-   */
-  async afterSuccess(): Promise<void> {
-    const sent = this.sent;
-    if (!sent) return;
+  /** Replaces the write-ahead record with its outcome. */
+  private async record(outcome: AttemptOutcome): Promise<void> {
+    const attempt = this.inFlight;
+    if (!attempt) return;
+    this.inFlight = undefined;
     const at = iso(this.core.clock.now());
-    await this.write((s) => withSuccess(s, sent.fingerprint, at));
+    await this.write((s) => withOutcome(s, attempt, outcome, at), attempt);
+    if (outcome.kind !== 'rejected') return;
+    this.core.logger.log('warn', 'credentials_blocked', {
+      token_type: this.type,
+      code: outcome.code,
+      credential: attempt.label,
+    });
+    await openIncident(
+      this.core,
+      this.type,
+      'credentials_blocked',
+      { code: outcome.code, hint: outcome.hint, credential: attempt.label },
+      this.options.ctx,
+    );
+    // A rotated secret should be seen on the next attempt, not after the cache lifetime.
+    this.core.secrets.invalidate();
   }
 
   /**
-   * Writes a state change; if the write fails the change is kept in memory (and applied to every later
+   * Writes an outcome; if the write fails the outcome is kept in memory (and applied to every later
    * decision of this process) and retried before the next password is sent.
    */
-  private async write(change: (s: CredentialState) => CredentialState): Promise<void> {
+  private async write(
+    change: (s: CredentialState) => CredentialState,
+    attempt: PasswordAttempt,
+  ): Promise<void> {
     const { core, type } = this;
     try {
       await core.store.updateCredentials(type, (s) =>
@@ -140,10 +185,11 @@ export class PasswordGate {
       core.pendingCredentials.delete(type);
     } catch (error) {
       const held = core.pendingCredentials.get(type) ?? emptyCredentialState();
-      core.pendingCredentials.set(type, change(held));
+      const next = change({ ...held, attempt });
+      core.pendingCredentials.set(type, { ...next, resolved: [...(held.resolved ?? []), attempt.flow] });
       core.logger.log('error', 'credential_state_write_failed', {
         token_type: type,
-        code: (error as GraphTokenError).code ?? 'INTERNAL',
+        code: toGraphTokenError(error).code,
       });
     }
     core.invalidateViews();

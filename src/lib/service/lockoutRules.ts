@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config';
 import { ERRORS, GraphTokenError } from '../errors';
-import type { CredentialState, RejectedCredential } from '../store';
+import type { CredentialState, PasswordAttempt, RejectedCredential } from '../store';
 
 /**
  * The lockout rules as pure functions (docs/architecture.md, "Lockout rules"); lockout.ts does the I/O.
@@ -154,7 +154,10 @@ export function withSuccess(state: CredentialState, fingerprint: string, at: str
   };
 }
 
-/** Merges a state held in memory (a block whose write failed) into the stored one: the stricter wins. */
+/**
+ * Merges a state held in memory (an outcome or block whose write failed) into the stored one: the
+ * stricter wins, and a write-ahead record whose outcome the memory holds is dropped (not counted twice).
+ */
 export function mergeCredentialStates(a: CredentialState, b: CredentialState | undefined): CredentialState {
   if (!b) return a;
   const byFp = new Map<string, RejectedCredential>();
@@ -169,11 +172,71 @@ export function mergeCredentialStates(a: CredentialState, b: CredentialState | u
         ? a.uncertain
         : b.uncertain
       : (a.uncertain ?? b.uncertain);
-  return {
+  const merged: CredentialState = {
     rejected: rejected.slice(0, REMEMBERED_REJECTIONS),
     uncertain,
     last_success_at: a.last_success_at,
   };
+  if (a.attempt && !(b.resolved ?? []).includes(a.attempt.flow)) merged.attempt = a.attempt;
+  if (b.resolved) merged.resolved = b.resolved;
+  return merged;
+}
+
+/** The write-ahead: a password grant about to be sent, recorded before it is. */
+export function withAttempt(state: CredentialState, attempt: PasswordAttempt): CredentialState {
+  return { ...state, attempt };
+}
+
+/**
+ * A write-ahead record found by another flow has no outcome — its process died, was recycled or lost
+ * the answer — so it is an uncertain attempt, dated when it was sent. Only the lease holder sends, so any
+ * record a lease holder reads is such an orphan.
+ */
+export function settleOrphanedAttempt(state: CredentialState): CredentialState {
+  const { attempt, ...rest } = state;
+  if (!attempt) return state;
+  return withUncertain(rest, attempt, attempt.at);
+}
+
+/** What came of a password grant that was written ahead. */
+export type AttemptOutcome =
+  | { kind: 'token' }
+  | { kind: 'rejected'; code: string; hint: string }
+  /** 429, 5xx, or nothing was written to the wire after all: no judgement, so nothing counts. */
+  | { kind: 'transient' }
+  | { kind: 'uncertain' };
+
+/**
+ * The outcome replaces the write-ahead record. When the record is gone, another flow already settled
+ * it as uncertain: an uncertain or transient outcome then adds nothing, a rejection or a token still
+ * applies; another flow's newer record is kept.
+ */
+export function withOutcome(
+  state: CredentialState,
+  attempt: PasswordAttempt,
+  outcome: AttemptOutcome,
+  at: string,
+): CredentialState {
+  const ours = state.attempt?.flow === attempt.flow;
+  const { attempt: recorded, ...base } = state;
+  let next: CredentialState;
+  switch (outcome.kind) {
+    case 'token':
+      next = { ...withSuccess(base, attempt.fingerprint, at), resolved: base.resolved };
+      break;
+    case 'rejected':
+      next = withRejection(base, { ...attempt, code: outcome.code, hint: outcome.hint }, at);
+      break;
+    case 'uncertain':
+      next = ours ? withUncertain(base, attempt, attempt.at) : base;
+      break;
+    case 'transient':
+      next = base;
+      break;
+  }
+  if (!ours && recorded) next.attempt = recorded;
+  if (next.resolved === undefined) delete next.resolved;
+  return next;
 }
 
 /** The rejection operators should see: the newest one since the last success, if any. */

@@ -35,7 +35,7 @@ export async function refreshNow(
   const started = clock.now();
   try {
     const result = await withRetry(
-      () => core.identity.acquire(cache, gate.password, { signal: lease.signal }),
+      () => gate.settle(core.identity.acquire(cache, gate.password, { signal: lease.signal })),
       {
         clock,
         maxAttempts: 4,
@@ -50,7 +50,6 @@ export async function refreshNow(
       },
     );
     const entity = await storeNewToken(core, type, current, result);
-    await gate.afterSuccess();
     core.memory.remember(entity, result.accessToken, false);
     core.invalidateViews();
     const now = clock.now();

@@ -31,6 +31,18 @@ export interface RejectedCredential {
   rejections: number;
 }
 
+/**
+ * A password grant recorded *before* it was sent (the write-ahead of docs/architecture.md, "Lockout
+ * rules"): replaced by its outcome; one still here when another flow reads the state is uncertain.
+ */
+export interface PasswordAttempt {
+  fingerprint: string;
+  label: string;
+  at: string;
+  /** The lease owner of the flow that sent it (one per exchange). */
+  flow: string;
+}
+
 /** The lockout state of a type, shared by every instance through the `~state` row. */
 export interface CredentialState {
   /** Newest first. */
@@ -38,6 +50,13 @@ export interface CredentialState {
   /** The last password grant that got no answer, and how many did in a row. */
   uncertain: { fingerprint: string; label: string; at: string; count: number } | null;
   last_success_at: string | null;
+  /** A password grant written ahead and not yet answered (absent when none). */
+  attempt?: PasswordAttempt | null;
+  /**
+   * In memory only, never stored: flows whose outcome this (pending) state already holds, so merging it
+   * into the stored row drops their write-ahead record instead of counting it again.
+   */
+  resolved?: string[];
 }
 
 /** A delegated type that needs an interactive sign-in (docs/delegated.md), shared through `~state`. */
@@ -166,12 +185,14 @@ export function credentialsFromColumn(value: unknown): { state: CredentialState;
   try {
     const parsed = JSON.parse(text) as Partial<CredentialState>;
     if (!Array.isArray(parsed.rejected)) throw new Error('shape');
+    const state: CredentialState = {
+      rejected: parsed.rejected,
+      uncertain: parsed.uncertain ?? null,
+      last_success_at: parsed.last_success_at ?? null,
+    };
+    if (parsed.attempt) state.attempt = parsed.attempt;
     return {
-      state: {
-        rejected: parsed.rejected,
-        uncertain: parsed.uncertain ?? null,
-        last_success_at: parsed.last_success_at ?? null,
-      },
+      state,
       corrupt: false,
     };
   } catch {

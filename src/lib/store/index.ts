@@ -82,22 +82,26 @@ export class TokenStore {
   }
 
   /**
-   * Changes the credential state of a type with an ETag-guarded read-modify-write, so two instances'
-   * updates never overwrite each other. Returns the state written.
+   * Changes the credential state of a type with an ETag-guarded read-modify-write (`If-Match`), so two
+   * instances' updates never overwrite each other; on a conflict the change is decided again on the
+   * fresh row. `change` returns `null` to write nothing. Returns the state written (or left).
    */
   async updateCredentials(
     type: TokenType,
-    change: (current: CredentialState) => CredentialState,
+    change: (current: CredentialState, row: { corrupt: boolean }) => CredentialState | null,
   ): Promise<CredentialState> {
     return this.call(async () => {
       for (let attempt = 0; ; attempt++) {
         const current = await this.getState(type);
-        const next = change(current?.credentials ?? { rejected: [], uncertain: null, last_success_at: null });
-        const entity = { partitionKey: type, rowKey: STATE_ROW, credentials: JSON.stringify(next) };
+        const before = current?.credentials ?? { rejected: [], uncertain: null, last_success_at: null };
+        const next = change(before, { corrupt: current?.corrupt ?? false });
+        if (next === null) return before;
+        const { resolved: _inMemoryOnly, ...stored } = next;
+        const entity = { partitionKey: type, rowKey: STATE_ROW, credentials: JSON.stringify(stored) };
         try {
           if (current?.etag) await this.tokens.updateEntity(entity, 'Merge', { etag: current.etag });
           else await this.tokens.createEntity(entity);
-          return next;
+          return stored;
         } catch (error) {
           if (attempt >= 4 || !(isStatus(error, 412) || isStatus(error, 409))) throw error;
         }

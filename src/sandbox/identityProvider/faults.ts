@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { delay, describeIssues, dropConnection } from '../http';
+import { describeIssues, dropConnection } from '../http';
 import { sendHtmlFault, sendOAuthError, sendStatusFault } from './aadsts';
 import type { GrantType } from './options';
 
@@ -106,6 +106,11 @@ export function parseIdpFault(body: unknown): IdpFault {
 export function faultApplies(fault: IdpFault, grant: GrantType | undefined): boolean {
   const aimed = fault.grant ?? 'any';
   return aimed === 'any' || aimed === grant;
+}
+
+/** A held answer never keeps the process alive: its client may be gone (killed) and the sandbox closing. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**
