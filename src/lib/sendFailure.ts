@@ -36,3 +36,22 @@ export function failureCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+const FAILURE_WORDS: Array<[RegExp, string]> = [
+  [/^ECONNRESET$|^EPIPE$|^UND_ERR_SOCKET$|^ECONNABORTED$/, 'the connection was reset'],
+  [/^ECONNREFUSED$/, 'the connection was refused'],
+  [/^ENOTFOUND$|^EAI_AGAIN$/, 'the host name was not found'],
+  [/TIMEOUT|^ETIMEDOUT$|^TimeoutError$/i, 'the request timed out'],
+  [/^EHOSTUNREACH$|^ENETUNREACH$|^EADDRNOTAVAIL$/, 'the network is unreachable'],
+  [/^AbortError$/, 'the request was aborted'],
+  [/CERT|SSL|^EPROTO$|TLS/, 'the TLS handshake failed'],
+];
+
+/**
+ * A network failure in words for an error message: operators read "the connection was reset", and no
+ * raw socket code (ECONNRESET, UND_ERR_SOCKET) ever reaches an error or a response.
+ */
+export function describeNetworkFailure(code: string | undefined): string {
+  if (code) for (const [pattern, words] of FAILURE_WORDS) if (pattern.test(code)) return words;
+  return 'a network error';
+}

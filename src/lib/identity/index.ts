@@ -11,6 +11,7 @@ import {
 } from '../errors';
 import type { Logger } from '../logger';
 import { parseRetryAfter } from '../retry';
+import { describeNetworkFailure } from '../sendFailure';
 import { msalConfiguration } from './msalApp';
 import { AuthorityMetadata, lastExchange, type CallState } from './network';
 import { judgeExchange, type ExchangeVerdict, type TokenExchange } from './verdict';
@@ -209,7 +210,7 @@ export class IdentityClient {
       case 'uncertain':
         return new GraphTokenError(
           ERRORS.PASSWORD_GRANT_UNCERTAIN,
-          `The password grant got no answer (${sanitize(verdict.reason)}); it is not sent again for a while`,
+          `The password grant got no answer (${reasonInWords(verdict.reason)}); it is not sent again for a while`,
           { cause: error },
         );
       case 'success':
@@ -295,7 +296,7 @@ export function transientError(
     ERRORS.IDENTITY_PROVIDER_UNAVAILABLE,
     status
       ? `Entra ID answered HTTP ${status}`
-      : `Entra ID could not be reached (${sanitize(verdict.reason)})`,
+      : `Entra ID could not be reached (${reasonInWords(verdict.reason)})`,
     { retryAfterSeconds: retryAfter, cause: error },
   );
 }
@@ -320,6 +321,11 @@ export function identityResult(
     cache: state.captured,
     grant,
   };
+}
+
+/** A verdict's reason for a message: an HTTP status as is, a socket code in words. */
+function reasonInWords(reason: string): string {
+  return /^HTTP \d+$/.test(reason) ? reason : describeNetworkFailure(reason);
 }
 
 export function errorCodeOf(error: unknown): string {

@@ -2,6 +2,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { TableClient } from '@azure/data-tables';
 import type { Config } from '../config';
 import { ERRORS, GraphTokenError, sanitize } from '../errors';
+import { describeNetworkFailure, failureCode } from '../sendFailure';
 
 /** Translates SDK failures into the service's errors: unreachable storage is transient, never a 500. */
 export function storageError(error: unknown): GraphTokenError {
@@ -15,9 +16,13 @@ export function storageError(error: unknown): GraphTokenError {
       { cause: error },
     );
   }
-  return new GraphTokenError(ERRORS.STORAGE_UNAVAILABLE, `Table Storage request failed: ${message}`, {
-    cause: error,
-  });
+  // A socket failure in words: no raw ECONNRESET reaches an error or a response.
+  const code = failureCode(error);
+  const what =
+    status === undefined && code !== undefined
+      ? `Table Storage could not be reached (${describeNetworkFailure(code)})`
+      : `Table Storage request failed: ${message}`;
+  return new GraphTokenError(ERRORS.STORAGE_UNAVAILABLE, what, { cause: error });
 }
 
 export const isStatus = (error: unknown, status: number): boolean =>
