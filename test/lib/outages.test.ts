@@ -183,3 +183,33 @@ describe('identity-provider outage', () => {
     await svc.close();
   });
 });
+
+describe('no redirects to the identity provider', () => {
+  it.each([307, 308, 302] as const)(
+    'a %s answer to a sent password is not followed: a rejection that blocks, sent once',
+    async (status) => {
+      const svc = service(freshEnv(sandbox), { clock: new FastClock() });
+      sandbox.idp.injectFault({ kind: 'redirect', status, grant: 'password' });
+      const error = (await svc.acquireToken().catch((e: unknown) => e)) as GraphTokenError;
+      expect(error).toBeInstanceOf(GraphTokenError);
+      expect(error.code).toBe('CREDENTIALS_REJECTED');
+      expect(error.message).toContain(`HTTP ${status}`);
+      // Following a 307/308 to its Location (the token endpoint) would have sent the password twice.
+      expect(sandbox.idp.counts.password).toBe(1);
+      sandbox.idp.clearFaults();
+      await expect(svc.getAccessToken()).rejects.toMatchObject({ code: 'CREDENTIALS_BLOCKED' });
+      expect(sandbox.idp.counts.password).toBe(1);
+      await svc.close();
+    },
+  );
+
+  it('a 307 answer to a refresh-token grant is not followed and sends no password', async () => {
+    const svc = service(freshEnv(sandbox), { clock: new FastClock() });
+    await svc.acquireToken();
+    sandbox.idp.injectFault({ kind: 'redirect', status: 307, grant: 'refresh_token' });
+    await expect(svc.acquireToken({ forceRefresh: true })).rejects.toBeInstanceOf(GraphTokenError);
+    expect(sandbox.idp.counts.refresh_token).toBe(1);
+    expect(sandbox.idp.counts.password).toBe(1);
+    await svc.close();
+  });
+});

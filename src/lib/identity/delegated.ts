@@ -214,7 +214,8 @@ export class DelegatedIdentity {
     const url = `${this.config.authorityHost}/${encodeURIComponent(this.config.tenant)}/v2.0/.well-known/openid-configuration`;
     let issuer: unknown;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      // Never follow a redirect away from the configured authority.
+      const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       issuer = ((await response.json()) as { issuer?: unknown }).issuer;
     } catch (cause) {

@@ -101,6 +101,9 @@ export class RecordingNetwork implements INetworkModule {
         method,
         headers: options?.headers as Record<string, string> | undefined,
         body: options?.body,
+        // Never follow a 3xx: a redirect would carry the password to another URL. The 3xx itself is
+        // the answer, and for a sent password an answer that is not a token is a rejection (verdict.ts).
+        redirect: 'manual',
         signal: AbortSignal.any(signals),
       });
       text = await response.text();

@@ -46,6 +46,11 @@ export type IdpFault = Target &
     | { kind: 'delay'; ms: number }
     /** Reads the whole request (it counts as received), then destroys the socket without an answer. */
     | { kind: 'drop' }
+    /**
+     * A 3xx to `location` (default: the token endpoint itself, so a client that follows a 307/308 sends
+     * the password again and it is counted twice) — what a hijacked or misrouted authority answers.
+     */
+    | { kind: 'redirect'; status?: 301 | 302 | 303 | 307 | 308; location?: string }
   );
 
 const target = {
@@ -93,6 +98,16 @@ const faultSchema: z.ZodType<IdpFault> = z.discriminatedUnion('kind', [
     .strict(),
   z.object({ kind: z.literal('delay'), ms: z.number().int().nonnegative(), ...target }).strict(),
   z.object({ kind: z.literal('drop'), ...target }).strict(),
+  z
+    .object({
+      kind: z.literal('redirect'),
+      status: z
+        .union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)])
+        .optional(),
+      location: z.string().min(1).optional(),
+      ...target,
+    })
+    .strict(),
 ]);
 
 /** Parses a fault posted to `/_sandbox/faults`; throws a readable error. */
@@ -150,6 +165,10 @@ export async function applyFault(
       return true;
     case 'html':
       sendHtmlFault(res, fault.status ?? 400);
+      return true;
+    case 'redirect':
+      res.writeHead(fault.status ?? 307, { location: fault.location ?? req.url ?? '/' });
+      res.end();
       return true;
     case 'empty-token':
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
