@@ -47,6 +47,13 @@ export function acquiredToken(record: TokenRecord, source: AcquiredToken['source
  */
 export async function obtain(core: ServiceCore, type: TokenType, options: ObtainOptions): Promise<Obtained> {
   const calledAt = core.clock.now();
+  if (sharesRecentToken(options)) {
+    const held = core.memory.fresh(type);
+    if (held && withinForcedWindow(held.record, calledAt)) {
+      core.stats.memory_hits++;
+      return { accessToken: held.accessToken, record: held.record, source: 'memory' };
+    }
+  }
   for (;;) {
     const running = core.inflight.get(type);
     if (!running) break;
@@ -96,6 +103,26 @@ async function obtainOnce(core: ServiceCore, type: TokenType, options: ObtainOpt
     });
     return { accessToken: held.accessToken, record: held.record, source: 'memory' };
   }
+}
+
+/**
+ * Forced refreshes of one type run at most once per this window (SPEC §16): a forced call that finds a
+ * token created within it shares that token, so 1 000 forced calls — an admin's loop, a retry storm —
+ * are one grant, never a burst of sign-ins that Entra ID would throttle or count.
+ */
+export const FORCED_REFRESH_WINDOW_MS = 10_000;
+
+/**
+ * Only plain forced calls share: an override of a blocked password is an explicit, audited send, and a
+ * claims challenge needs its own grant.
+ */
+export function sharesRecentToken(options: ObtainOptions): boolean {
+  return options.force && !options.overrideBlock && !options.claims;
+}
+
+/** Created within the forced-refresh window before `at`. */
+export function withinForcedWindow(token: { created_at: string }, at: number): boolean {
+  return at - Date.parse(token.created_at) < FORCED_REFRESH_WINDOW_MS;
 }
 
 /** Active and more than the refresh offset away from expiry. */

@@ -23,7 +23,8 @@ export async function refreshTokens(
 ): Promise<RefreshSummary> {
   const results: RefreshResult[] = [];
   if (options.ids) {
-    for (const id of options.ids) {
+    // Each id once: a list repeating an id 1 000 times is one refresh, not 1 000 grants.
+    for (const id of new Set(options.ids)) {
       const token = await core.store.findToken(id);
       if (!token || (options.tokenType && token.token_type !== options.tokenType)) {
         results.push({
