@@ -5,7 +5,7 @@
  * a wrong secret is CLIENT_CREDENTIAL_REJECTED, never a password and never "sign in again".
  */
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '../../src/sandbox';
-import { freshEnv, service, vaultCredential } from './helpers';
+import { FastClock, freshEnv, service, vaultCredential } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -56,7 +56,10 @@ it('redeems and refreshes with the client secret from Key Vault; a wrong secret 
 
   // A rotated but wrong secret: the app's credential is refused, which is not the account's fault.
   sandbox.keyVault!.setSecret(SECRET_NAME, 'not-the-app-secret');
-  const other = service(env, { credential: vaultCredential(sandbox) });
+  // Another instance, past the forced-refresh window (10 s) of the refresh above.
+  const later = new FastClock();
+  later.advance(10_000);
+  const other = service(env, { credential: vaultCredential(sandbox), clock: later });
   await expect(other.acquireToken({ tokenType: 'delegated', forceRefresh: true })).rejects.toMatchObject({
     code: 'CLIENT_CREDENTIAL_REJECTED',
   });

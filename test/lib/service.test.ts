@@ -187,9 +187,11 @@ describe('secrets never reach logs, errors or records', () => {
   it('keeps tokens and passwords out of every log line, error, record and audit entry', async () => {
     const env = freshEnv(sandbox);
     const logger = new CapturingLogger();
-    const svc = service(env, { logger });
+    const clock = new FastClock();
+    const svc = service(env, { logger, clock });
     const tokens = [await svc.getAccessToken()];
     tokens.push((await svc.acquireToken({ forceRefresh: true })) && (await svc.getAccessToken()));
+    clock.advance(10_000); // past the forced-refresh window: the next forced call is an exchange
     sandbox.idp.injectFault({ kind: 'aadsts', code: 50126, times: 1 });
     sandbox.idp.revokeRefreshTokens();
     const failure = await svc.acquireToken({ forceRefresh: true }).catch((e: unknown) => e);

@@ -1,10 +1,9 @@
 import { ERRORS, GraphTokenError, toGraphTokenError } from '../errors';
-import { publicRecord, type TokenEntity } from '../store';
 import type { AcquiredToken, AcquireResult, OperationContext, TokenRecord, TokenType } from '../types';
 import { TOKEN_TYPES } from '../types';
 import type { Obtained, ObtainOptions, ServiceCore } from './context';
 import { refreshUnderLease } from './lease';
-import { unseal } from './sealing';
+import { fromStorage, sharesRecentToken, usable, withinForcedWindow } from './storedToken';
 
 /**
  * Acquire: memory cache → Table Storage → Entra ID (docs/architecture.md, "Token lifecycle").
@@ -49,7 +48,7 @@ export async function obtain(core: ServiceCore, type: TokenType, options: Obtain
   const calledAt = core.clock.now();
   if (sharesRecentToken(options)) {
     const held = core.memory.fresh(type);
-    if (held && withinForcedWindow(held.record, calledAt)) {
+    if (held && withinForcedWindow(held.forced, held.record, calledAt)) {
       core.stats.memory_hits++;
       return { accessToken: held.accessToken, record: held.record, source: 'memory' };
     }
@@ -103,51 +102,6 @@ async function obtainOnce(core: ServiceCore, type: TokenType, options: ObtainOpt
     });
     return { accessToken: held.accessToken, record: held.record, source: 'memory' };
   }
-}
-
-/**
- * Forced refreshes of one type run at most once per this window (SPEC §16): a forced call that finds a
- * token created within it shares that token, so 1 000 forced calls — an admin's loop, a retry storm —
- * are one grant, never a burst of sign-ins that Entra ID would throttle or count.
- */
-export const FORCED_REFRESH_WINDOW_MS = 10_000;
-
-/**
- * Only plain forced calls share: an override of a blocked password is an explicit, audited send, and a
- * claims challenge needs its own grant.
- */
-export function sharesRecentToken(options: ObtainOptions): boolean {
-  return options.force && !options.overrideBlock && !options.claims;
-}
-
-/** Created within the forced-refresh window before `at`. */
-export function withinForcedWindow(token: { created_at: string }, at: number): boolean {
-  return at - Date.parse(token.created_at) < FORCED_REFRESH_WINDOW_MS;
-}
-
-/** Active and more than the refresh offset away from expiry. */
-export function usable(core: ServiceCore, token: TokenEntity): boolean {
-  return (
-    token.is_active &&
-    Date.parse(token.expires_at) - core.clock.now() > core.config.lifecycle.refreshOffsetSeconds * 1000
-  );
-}
-
-/** Active and not yet expired (may be inside the refresh window). */
-export function stillValid(core: ServiceCore, token: TokenEntity | null): token is TokenEntity {
-  return token !== null && token.is_active && Date.parse(token.expires_at) > core.clock.now();
-}
-
-/** Decrypts a stored token and remembers it in memory. */
-export async function fromStorage(
-  core: ServiceCore,
-  token: TokenEntity,
-  degraded = false,
-): Promise<Obtained> {
-  const accessToken = await unseal(core.config, token, 'access_token', token.access_token_enc, core.secrets);
-  core.memory.remember(token, accessToken, degraded);
-  core.stats.storage_hits++;
-  return { accessToken, record: publicRecord(token), source: 'storage' };
 }
 
 export function assertTokenType(type: string): asserts type is TokenType {

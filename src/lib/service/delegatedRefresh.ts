@@ -3,13 +3,12 @@ import { ERRORS, GraphTokenError, sanitize, toGraphTokenError } from '../errors'
 import { withRetry } from '../retry';
 import { publicRecord, type SignInState, type TokenEntity } from '../store';
 import type { OperationContext } from '../types';
-import { fromStorage, stillValid } from './acquire';
 import { audit, log } from './audit';
 import type { Obtained, ObtainOptions, ServiceCore } from './context';
 import { recordError } from './errorRule';
 import { recordRefreshDuration } from './metrics';
 import type { FlowLease } from './lease';
-import { readMsalCache, storeNewToken } from './refresh';
+import { fromStorage, readMsalCache, stillValid, storeNewToken } from './storedToken';
 
 /**
  * Refresh of the delegated token (docs/delegated.md, "Living on refresh tokens"): a refresh-token grant
@@ -64,7 +63,10 @@ export async function refreshDelegated(
       },
     );
     await core.delegated.assertServiceAccount(result);
-    const entity = await storeNewToken(core, 'delegated', current, result, { clientKind: result.clientKind });
+    const entity = await storeNewToken(core, 'delegated', current, result, {
+      clientKind: result.clientKind,
+      forced: options.force,
+    });
     core.memory.remember(entity, result.accessToken, false);
     core.invalidateViews();
     const duration = clock.now() - started;

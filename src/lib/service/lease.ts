@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ERRORS, GraphTokenError, toGraphTokenError } from '../errors';
 import type { TokenEntity } from '../store';
 import type { TokenType } from '../types';
-import { fromStorage, sharesRecentToken, stillValid, usable, withinForcedWindow } from './acquire';
+import { fromStorage, sharesRecentToken, stillValid, usable, withinForcedWindow } from './storedToken';
 import type { Obtained, ObtainOptions, ServiceCore } from './context';
 import { refreshNow } from './refresh';
 
@@ -115,14 +115,14 @@ export async function refreshUnderLease(
   const { store, clock, config } = core;
   const leaseSeconds = config.lifecycle.leaseSeconds;
   let deadline = startedAt + leaseSeconds * 1000 + 5000;
-  // A forced call takes a token created after it began, or (plain forced calls) one created within the
-  // forced-refresh window: also another instance's, so the window holds fleet-wide.
+  // A forced call takes a token created after it began, or (plain forced calls) one a forced refresh
+  // created within the forced-refresh window: also another instance's, so the window holds fleet-wide.
+  const sharedForced = (t: TokenEntity): boolean =>
+    sharesRecentToken(options) && withinForcedWindow(t.forced_refresh === true, t, startedAt);
   const fresh = (t: TokenEntity | null): t is TokenEntity =>
     t !== null &&
     usable(core, t) &&
-    (!options.force ||
-      Date.parse(t.created_at) >= startedAt - 1000 ||
-      (sharesRecentToken(options) && withinForcedWindow(t, startedAt)));
+    (!options.force || Date.parse(t.created_at) >= startedAt - 1000 || sharedForced(t));
   for (let attempt = 0; ; attempt++) {
     const owner = `${core.holder}-${randomUUID().slice(0, 8)}`;
     const taken = await store.tryAcquireLease(type, owner, leaseSeconds);
@@ -130,7 +130,7 @@ export async function refreshUnderLease(
       const lease = new FlowLease(core, type, taken.etag, owner);
       try {
         const active = await store.getActive(type);
-        if (fresh(active) && (attempt > 0 || !options.force || sharesRecentToken(options)))
+        if (fresh(active) && (attempt > 0 || !options.force || sharedForced(active)))
           return await fromStorage(core, active);
         return await refreshNow(core, type, active, options, lease);
       } finally {

@@ -11,6 +11,8 @@ export interface MemoryEntry {
   /** Never past the refresh point, never longer than the memory-cache lifetime. */
   validUntil: number;
   record: TokenRecord;
+  /** Created by a forced refresh (the forced-refresh window, storedToken.ts). */
+  forced: boolean;
   /** Uses since the last usage flush (written aggregated, see usage.ts). */
   uses: number;
   lastUsed: number;
@@ -64,6 +66,7 @@ export class MemoryCache {
       expiresAt,
       validUntil,
       record: publicRecord(token),
+      forced: token.forced_refresh === true,
       uses: carried,
       lastUsed: previous?.lastUsed ?? 0,
     });

@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { iso } from '../clock';
 import { ERRORS, toGraphTokenError } from '../errors';
-import type { IdentityResult } from '../identity';
 import { withRetry } from '../retry';
 import { publicRecord, type TokenEntity } from '../store';
 import type { TokenSource, TokenType } from '../types';
-import { fromStorage, stillValid } from './acquire';
 import { audit, log } from './audit';
 import type { Obtained, ObtainOptions, ServiceCore } from './context';
 import { recordError } from './errorRule';
@@ -14,7 +10,7 @@ import { refreshDelegated } from './delegatedRefresh';
 import { PasswordGate } from './lockout';
 import { noteConsecutiveErrors, recordRefreshDuration } from './metrics';
 import { INCIDENT_KINDS, resolveIncidents } from './notify';
-import { seal, unseal } from './sealing';
+import { fromStorage, readMsalCache, stillValid, storeNewToken } from './storedToken';
 
 /**
  * Talks to Entra ID (refresh token first, password as fallback) and stores the result as the new active
@@ -49,7 +45,7 @@ export async function refreshNow(
           }),
       },
     );
-    const entity = await storeNewToken(core, type, current, result);
+    const entity = await storeNewToken(core, type, current, result, { forced: options.force });
     core.memory.remember(entity, result.accessToken, false);
     core.invalidateViews();
     const now = clock.now();
@@ -113,62 +109,4 @@ export async function refreshNow(
     if (options.degrade && stillValid(core, latest)) return fromStorage(core, latest, true);
     throw error;
   }
-}
-
-/** The MSAL cache (refresh token) stored with the current token, if it still decrypts. */
-export async function readMsalCache(core: ServiceCore, current: TokenEntity | null): Promise<string | null> {
-  if (!current?.msal_cache_enc) return null;
-  try {
-    return await unseal(core.config, current, 'msal_cache', current.msal_cache_enc, core.secrets);
-  } catch (error) {
-    core.logger.log('warn', 'msal_cache_unreadable', {
-      token_id: current.id,
-      code: toGraphTokenError(error).code,
-    });
-    return null;
-  }
-}
-
-/**
- * Seals the identity provider's answer into a new row and commits it as the single active token. A
- * delegated token also records which client kind redeemed it, and clears "sign-in required".
- */
-export async function storeNewToken(
-  core: ServiceCore,
-  type: TokenType,
-  current: TokenEntity | null,
-  result: IdentityResult,
-  options: { clientKind?: 'public' | 'confidential' } = {},
-): Promise<TokenEntity> {
-  const nowIso = iso(core.clock.now());
-  const key = await core.secrets.current();
-  const entity: TokenEntity = {
-    id: randomUUID(),
-    token_type: type,
-    account: result.account,
-    scopes: result.scopes,
-    is_active: true,
-    created_at: nowIso,
-    updated_at: nowIso,
-    expires_at: iso(result.expiresAt),
-    last_refreshed_at: nowIso,
-    refresh_count: result.grant === 'refresh_token' ? (current?.refresh_count ?? 0) + 1 : 0,
-    usage_count: 0,
-    last_used_at: null,
-    error_count: 0,
-    last_error: null,
-    last_error_code: null,
-    last_error_hint: null,
-    last_error_at: null,
-    deactivated_at: null,
-    deactivation_reason: null,
-    access_token_enc: '',
-    msal_cache_enc: null,
-    key_version: key.version,
-    client_kind: options.clientKind ?? null,
-  };
-  entity.access_token_enc = seal(core.config, entity, 'access_token', result.accessToken, key);
-  entity.msal_cache_enc = result.cache ? seal(core.config, entity, 'msal_cache', result.cache, key) : null;
-  await core.store.commitNewToken(entity, nowIso, { clearSignInRequired: type === 'delegated' });
-  return entity;
 }

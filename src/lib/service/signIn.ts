@@ -7,7 +7,7 @@ import type { OperationContext, SignInResult, SignInStart } from '../types';
 import { audit, log } from './audit';
 import { acquiredToken } from './acquire';
 import type { ServiceCore } from './context';
-import { storeNewToken } from './refresh';
+import { storeNewToken } from './storedToken';
 import { seal, unseal } from './sealing';
 
 /** A browser sign-in must be finished within this time (Entra's authorization codes live ~10 minutes). */

@@ -15,6 +15,8 @@ export interface TokenEntity extends TokenRecord {
   key_version: string;
   /** Delegated tokens: which client kind redeemed the sign-in (its refresh token needs the same). */
   client_kind?: 'public' | 'confidential' | null;
+  /** Created by a forced refresh: starts the window in which other forced calls share it (SPEC §16). */
+  forced_refresh?: boolean;
   etag?: string;
 }
 
@@ -169,6 +171,7 @@ export function fromStored(e: TableEntityResult<Record<string, unknown>>): Token
     msal_cache_enc: str(e.msal_cache_enc),
     key_version: str(e.key_version) ?? '',
     client_kind: str(e.client_kind) as TokenEntity['client_kind'],
+    forced_refresh: e.forced_refresh === true,
     etag: e.etag,
   };
 }
