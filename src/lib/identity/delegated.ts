@@ -188,7 +188,8 @@ export class DelegatedIdentity {
    * (case-insensitive) and `tid` against the configured tenant's id (resolved through discovery when
    * GRAPH_TENANT is a domain).
    */
-  async assertServiceAccount(result: DelegatedResult): Promise<void> {
+  async assertServiceAccount(result: DelegatedResult, pinnedOid?: string | null): Promise<void> {
+    assertPinnedAccount(pinnedOid, result.accountOid, result.signedIn.username);
     const expectedTenant = await this.configuredTenantId();
     const { username, tenantId } = result.signedIn;
     if (!sameUser(username, this.config.username) || tenantId.toLowerCase() !== expectedTenant) {
@@ -428,4 +429,22 @@ function clientAuth(credential: ClientCredential): Partial<Configuration['auth']
       x5c: certPem,
     },
   };
+}
+
+/**
+ * The service account is pinned by its object id (SPEC §16): names can change hands — a UPN deleted and
+ * given to someone else passes a UPN + tenant comparison — the `oid` never does. Throws
+ * SIGN_IN_WRONG_ACCOUNT when a token names another oid than the pinned one; nothing pinned yet (the
+ * first token) or no oid in the answer passes.
+ */
+export function assertPinnedAccount(
+  pinnedOid: string | null | undefined,
+  accountOid: string | undefined,
+  username: string,
+): void {
+  if (!pinnedOid || !accountOid || pinnedOid.toLowerCase() === accountOid.toLowerCase()) return;
+  throw new GraphTokenError(
+    ERRORS.SIGN_IN_WRONG_ACCOUNT,
+    `Signed in as ${sanitize(username || 'an unknown user').slice(0, 120)}, but as another account (object id) than the service account pinned by the first sign-in; nothing was stored`,
+  );
 }

@@ -30,6 +30,8 @@ export interface IdentityResult {
   /** MSAL's serialized cache after the call (holds the refresh token): the caller stores it encrypted. */
   cache: string;
   grant: Grant;
+  /** The signed-in account's object id (ID token `oid`, else MSAL's `localAccountId`), when known. */
+  accountOid?: string;
 }
 
 /** Counts of identity-provider calls by grant and outcome (also exposed as metrics). */
@@ -320,7 +322,15 @@ export function identityResult(
     scopes: result.scopes.filter((scope) => !OIDC_SCOPES.has(scope.toLowerCase())),
     cache: state.captured,
     grant,
+    ...accountOidOf(result, account),
   };
+}
+
+/** The account's immutable object id: the ID token's `oid`, else MSAL's `localAccountId`. */
+function accountOidOf(result: AuthenticationResult, account: AccountInfo | null): { accountOid?: string } {
+  const claims = (result.idTokenClaims ?? {}) as Record<string, unknown>;
+  const oid = typeof claims.oid === 'string' && claims.oid ? claims.oid : account?.localAccountId;
+  return oid ? { accountOid: oid.toLowerCase() } : {};
 }
 
 /** A verdict's reason for a message: an HTTP status as is, a socket code in words. */

@@ -172,8 +172,10 @@ async function storeSignIn(
   ctx: OperationContext,
   how: 'browser' | 'device_code' | 'loopback',
 ): Promise<SignInResult> {
+  // The guard compares the pinned object id too, not only UPN and tenant.
+  const pinned = (await core.store.getState('delegated'))?.account_oid;
   try {
-    await core.delegated.assertServiceAccount(result);
+    await core.delegated.assertServiceAccount(result, pinned);
   } catch (error) {
     const e = toGraphTokenError(error);
     log(core, 'warn', 'sign_in_wrong_account', ctx, { token_type: 'delegated', code: e.code, flow: how });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { iso } from '../clock';
 import { toGraphTokenError } from '../errors';
 import type { IdentityResult } from '../identity';
+import { assertPinnedAccount } from '../identity/delegated';
 import { publicRecord, type TokenEntity } from '../store';
 import type { TokenType } from '../types';
 import type { Obtained, ObtainOptions, ServiceCore } from './context';
@@ -84,6 +85,9 @@ export async function storeNewToken(
   result: IdentityResult,
   options: { clientKind?: 'public' | 'confidential'; forced?: boolean } = {},
 ): Promise<TokenEntity> {
+  // The account is pinned by oid: a token for another object id behind the same name is never stored.
+  const state = await core.store.getState(type);
+  assertPinnedAccount(state?.account_oid, result.accountOid, result.account);
   const nowIso = iso(core.clock.now());
   const key = await core.secrets.current();
   const entity: TokenEntity = {
@@ -114,6 +118,9 @@ export async function storeNewToken(
   };
   entity.access_token_enc = seal(core.config, entity, 'access_token', result.accessToken, key);
   entity.msal_cache_enc = result.cache ? seal(core.config, entity, 'msal_cache', result.cache, key) : null;
-  await core.store.commitNewToken(entity, nowIso, { clearSignInRequired: type === 'delegated' });
+  await core.store.commitNewToken(entity, nowIso, {
+    clearSignInRequired: type === 'delegated',
+    accountOid: result.accountOid,
+  });
   return entity;
 }

@@ -74,6 +74,11 @@ export interface StateEntity {
   credentials: CredentialState;
   /** Set while the type needs an interactive sign-in; cleared by the next successful sign-in. */
   sign_in_required: SignInState | null;
+  /**
+   * The service account's object id (`oid`), pinned by the first token stored: a token for another oid
+   * (the same UPN reassigned to someone else) is never stored (SPEC §16).
+   */
+  account_oid: string | null;
   etag?: string;
 }
 
@@ -211,6 +216,7 @@ export function stateFromStored(
     active_id: str(e.active_id),
     credentials: state,
     sign_in_required: signInFromColumn(e.sign_in_required),
+    account_oid: str(e.account_oid),
     corrupt,
     etag: e.etag,
   };

@@ -227,7 +227,7 @@ export class TokenStore {
   async commitNewToken(
     entity: TokenEntity,
     now: string,
-    options: { clearSignInRequired?: boolean } = {},
+    options: { clearSignInRequired?: boolean; accountOid?: string } = {},
   ): Promise<void> {
     await this.call(async () => {
       const type = entity.token_type;
@@ -259,6 +259,8 @@ export class TokenStore {
       };
       // A successful sign-in clears "sign-in required" in the same transaction that makes it active.
       if (options.clearSignInRequired) pointer.sign_in_required = '';
+      // The first token pins the account's object id, in the same transaction (never overwritten here).
+      if (options.accountOid && !state?.account_oid) pointer.account_oid = options.accountOid.toLowerCase();
       actions.push(['upsert', pointer, 'Merge']);
       await this.tokens.submitTransaction(actions);
     });
