@@ -5,17 +5,36 @@ import { deleteInBatches } from './connection';
 import { str, toColumns } from './entities';
 
 /**
- * The audit table has one partition per kind: token operations (`audit`, what status's `recent_audit`
- * shows) and event operations (`events`), so a bulk import never pushes token entries out of view.
- * RowKeys sort newest first.
+ * The audit table (docs/architecture.md, "Table layout"). One partition per kind and UTC day:
+ * `audit-<d>` for token operations (what status's `recent_audit` shows) and `events-<d>` for event
+ * operations, so a bulk import never pushes token entries out of view. `<d>` is the day number inverted
+ * (99999 − days since 1970), and RowKeys are the time inverted: one range over a kind's partitions reads
+ * newest first across days. A day per partition keeps each partition small (a month of 100 000 entries is
+ * ~3 000 a day), lets the report read a month as day ranges side by side, and lets cleanup drop whole
+ * days. Entries written before this layout sit in the partitions `audit` and `events` (read and cleaned
+ * up too, until retention removes them).
  */
 export const AUDIT_PARTITIONS = Object.freeze({ tokens: 'audit', events: 'events' });
 export type AuditKind = keyof typeof AUDIT_PARTITIONS;
-const AUDIT_PARTITION = AUDIT_PARTITIONS.tokens;
 const INVERT = 9_999_999_999_999;
+const DAY_MS = 86_400_000;
+/** Day partitions read side by side by the report. */
+const PARALLEL_DAYS = 4;
 
-const rowKeyFor = (time: number): string =>
-  `${(INVERT - time).toString().padStart(13, '0')}-${randomBytes(4).toString('hex')}`;
+/** The 13-digit RowKey prefix of time t (ms): newer times have smaller keys. */
+const timeKey = (t: number): string => (INVERT - t).toString().padStart(13, '0');
+const rowKeyFor = (time: number): string => `${timeKey(time)}-${randomBytes(4).toString('hex')}`;
+
+/** The partition of a kind's entries of the UTC day holding `time` (ms). */
+export function auditPartition(kind: AuditKind, time: number): string {
+  return `${AUDIT_PARTITIONS[kind]}-${(99_999 - Math.floor(time / DAY_MS)).toString().padStart(5, '0')}`;
+}
+
+/** The filter of every day partition of a kind (`audit-…`, `events-…`): `-` sorts just before `.`. */
+function dayPartitions(kind: AuditKind): string {
+  const prefix = AUDIT_PARTITIONS[kind];
+  return odata`PartitionKey ge ${`${prefix}-`} and PartitionKey lt ${`${prefix}.`}`;
+}
 
 /**
  * Figures the monthly report needs beside the entry's public fields (docs/operations.md, "Report"):
@@ -31,22 +50,32 @@ export interface AuditColumns {
 /** An audit entry as the report reads it: the public fields plus the extra columns. */
 export type AuditRow = AuditEntry & AuditColumns & { partition: string };
 
+/** The stored entity of an audit entry (also what bulk loaders — the bench, tests — submit in batches). */
+export function auditEntity(
+  entry: Omit<AuditEntry, 'id'>,
+  columns: AuditColumns = {},
+  kind: AuditKind = 'tokens',
+): { partitionKey: string; rowKey: string } & Record<string, unknown> {
+  const time = Date.parse(entry.time);
+  // Newest first: RowKeys are the time inverted, plus randomness so concurrent entries never collide.
+  return {
+    partitionKey: auditPartition(kind, time),
+    rowKey: rowKeyFor(time),
+    kind,
+    ...toColumns(entry),
+    ...toColumns({ ...columns }),
+  };
+}
+
 export async function writeAudit(
   client: TableClient,
   entry: Omit<AuditEntry, 'id'>,
   columns: AuditColumns = {},
   kind: AuditKind = 'tokens',
 ): Promise<AuditEntry> {
-  // Newest first: RowKeys are the time inverted, plus randomness so concurrent entries never collide.
-  const id = rowKeyFor(Date.parse(entry.time));
-  await client.createEntity({
-    partitionKey: AUDIT_PARTITIONS[kind],
-    rowKey: id,
-    kind,
-    ...toColumns(entry),
-    ...toColumns({ ...columns }),
-  });
-  return { id, ...entry };
+  const entity = auditEntity(entry, columns, kind);
+  await client.createEntity(entity);
+  return { id: entity.rowKey, ...entry };
 }
 
 function fromRow(e: Record<string, unknown> & { rowKey?: string }): AuditEntry {
@@ -63,55 +92,116 @@ function fromRow(e: Record<string, unknown> & { rowKey?: string }): AuditEntry {
   };
 }
 
+/**
+ * The newest token-operation entries: the first page of one range over the day partitions (never more
+ * than `limit` entities), then the partition of the older layout if the days hold fewer.
+ */
 export async function recentAudit(client: TableClient, limit: number): Promise<AuditEntry[]> {
-  const pages = client
-    .listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey eq ${AUDIT_PARTITION}` },
-    })
-    .byPage({ maxPageSize: limit });
-  const next = await pages.next();
-  if (next.done) return [];
-  return next.value.slice(0, limit).map(fromRow);
+  const out: AuditEntry[] = [];
+  for (const filter of [dayPartitions('tokens'), odata`PartitionKey eq ${AUDIT_PARTITIONS.tokens}`]) {
+    // A page may stop short at a partition boundary: follow continuations until `limit` entries.
+    const pages = client
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+      .byPage({ maxPageSize: limit });
+    for await (const page of pages) {
+      out.push(...page.slice(0, limit - out.length).map(fromRow));
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
 }
 
+/** The columns the report reads: never the actor or correlation id (less to transfer per entry). */
+const REPORT_COLUMNS = [
+  'RowKey',
+  'time',
+  'operation',
+  'target',
+  'outcome',
+  'error_code',
+  'detail',
+  'grant',
+  'duration_ms',
+  'expires_at',
+];
+
 /**
- * Entries of one partition whose time is in [from, to) (ms), newest first, by RowKey range: the RowKey of
- * time t is `INVERT - t` (13 digits) and a suffix, so t < to ⇔ RowKey ≥ key(to - 1) and t ≥ from ⇔
- * RowKey < key(from - 1).
+ * Every entry of a kind whose time is in [from, to) (ms), handed to `onRow` as the pages arrive, in no
+ * particular order: one RowKey-range query per UTC day (`PARALLEL_DAYS` at a time) plus one on the older
+ * layout's partition. RowKey of time t is `INVERT - t` (13 digits) and a suffix, so t < to ⇔ RowKey ≥
+ * key(to - 1) and t ≥ from ⇔ RowKey < key(from - 1). Only the report's columns are read (`$select`).
  */
-export async function* auditBetween(
+export async function forEachAudit(
   client: TableClient,
   from: number,
   to: number,
-  partition: string = AUDIT_PARTITION,
-): AsyncGenerator<AuditRow> {
-  const key = (t: number): string => (INVERT - t).toString().padStart(13, '0');
-  const filter = odata`PartitionKey eq ${partition} and RowKey ge ${key(to - 1)} and RowKey lt ${key(from - 1)}`;
-  for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-    const grant = str(e.grant);
-    const expires = str(e.expires_at);
-    const duration = typeof e.duration_ms === 'number' ? e.duration_ms : Number(str(e.duration_ms) ?? NaN);
-    yield {
-      ...fromRow(e),
-      partition,
-      ...(grant ? { grant } : {}),
-      ...(expires ? { expires_at: expires } : {}),
-      ...(Number.isFinite(duration) ? { duration_ms: duration } : {}),
-    };
+  kind: AuditKind,
+  onRow: (row: AuditRow) => void,
+): Promise<void> {
+  if (to <= from) return;
+  const partitions: string[] = [AUDIT_PARTITIONS[kind]];
+  for (let day = Math.floor(from / DAY_MS); day <= Math.floor((to - 1) / DAY_MS); day++) {
+    partitions.push(auditPartition(kind, day * DAY_MS));
   }
+  const read = async (partition: string): Promise<void> => {
+    const filter = odata`PartitionKey eq ${partition} and RowKey ge ${timeKey(to - 1)} and RowKey lt ${timeKey(from - 1)}`;
+    const entities = client.listEntities<Record<string, unknown>>({
+      queryOptions: { filter, select: REPORT_COLUMNS },
+    });
+    for await (const e of entities) onRow(toReportRow(e, partition));
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL_DAYS, partitions.length) }, async () => {
+      while (next < partitions.length) await read(partitions[next++]!);
+    }),
+  );
 }
 
-/** Deletes audit entries of every kind older than `cutoff` (ms). Older entries have larger RowKeys. */
+function toReportRow(e: Record<string, unknown> & { rowKey?: string }, partition: string): AuditRow {
+  const grant = str(e.grant);
+  const expires = str(e.expires_at);
+  const duration = typeof e.duration_ms === 'number' ? e.duration_ms : Number(str(e.duration_ms) ?? NaN);
+  return {
+    ...fromRow(e),
+    partition,
+    ...(grant ? { grant } : {}),
+    ...(expires ? { expires_at: expires } : {}),
+    ...(Number.isFinite(duration) ? { duration_ms: duration } : {}),
+  };
+}
+
+/** Whether any token-operation entry is older than `time` (ms): at most one entity per layout is read. */
+export async function auditExistsBefore(client: TableClient, time: number): Promise<boolean> {
+  // Older days have larger partition numbers, older times larger RowKeys: one range covers both.
+  const older = odata`PartitionKey ge ${auditPartition('tokens', time)} and PartitionKey lt ${`${AUDIT_PARTITIONS.tokens}.`} and RowKey ge ${timeKey(time - 1)}`;
+  const legacy = odata`PartitionKey eq ${AUDIT_PARTITIONS.tokens} and RowKey ge ${timeKey(time - 1)}`;
+  for (const filter of [older, legacy]) {
+    const pages = client
+      .listEntities({ queryOptions: { filter, select: ['RowKey'] } })
+      .byPage({ maxPageSize: 1 });
+    for await (const page of pages) if (page.length > 0) return true;
+  }
+  return false;
+}
+
+/** Deletes audit entries of every kind older than `cutoff` (ms). Older entries have larger keys. */
 export async function deleteAuditBefore(client: TableClient, cutoff: number): Promise<number> {
-  const boundary = (INVERT - cutoff).toString().padStart(13, '0');
+  const boundary = timeKey(cutoff);
   let deleted = 0;
-  for (const partition of Object.values(AUDIT_PARTITIONS)) {
-    const ids: string[] = [];
-    const filter = odata`PartitionKey eq ${partition} and RowKey gt ${boundary}`;
-    for await (const e of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) {
-      ids.push(e.rowKey!);
+  for (const kind of Object.keys(AUDIT_PARTITIONS) as AuditKind[]) {
+    const byPartition = new Map<string, string[]>();
+    const older = odata`PartitionKey ge ${auditPartition(kind, cutoff)} and PartitionKey lt ${`${AUDIT_PARTITIONS[kind]}.`} and RowKey gt ${boundary}`;
+    const legacy = odata`PartitionKey eq ${AUDIT_PARTITIONS[kind]} and RowKey gt ${boundary}`;
+    for (const filter of [older, legacy]) {
+      const entities = client.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } });
+      for await (const e of entities) {
+        const ids = byPartition.get(e.partitionKey!) ?? [];
+        ids.push(e.rowKey!);
+        byPartition.set(e.partitionKey!, ids);
+      }
     }
-    deleted += await deleteInBatches(client, partition, ids);
+    for (const [partition, ids] of byPartition) deleted += await deleteInBatches(client, partition, ids);
   }
   return deleted;
 }
