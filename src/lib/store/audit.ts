@@ -12,7 +12,8 @@ import { str, toColumns } from './entities';
  * newest first across days. A day per partition keeps each partition small (a month of 100 000 entries is
  * ~3 000 a day), lets the report read a month as day ranges side by side, and lets cleanup drop whole
  * days. Entries written before this layout sit in the partitions `audit` and `events` (read and cleaned
- * up too, until retention removes them).
+ * up too, until retention removes them). `-` sorts just before `.`, so every day partition of a kind is
+ * the one range `PartitionKey ≥ 'audit-<d>' and < 'audit.'`.
  */
 export const AUDIT_PARTITIONS = Object.freeze({ tokens: 'audit', events: 'events' });
 export type AuditKind = keyof typeof AUDIT_PARTITIONS;
@@ -28,12 +29,6 @@ const rowKeyFor = (time: number): string => `${timeKey(time)}-${randomBytes(4).t
 /** The partition of a kind's entries of the UTC day holding `time` (ms). */
 export function auditPartition(kind: AuditKind, time: number): string {
   return `${AUDIT_PARTITIONS[kind]}-${(99_999 - Math.floor(time / DAY_MS)).toString().padStart(5, '0')}`;
-}
-
-/** The filter of every day partition of a kind (`audit-…`, `events-…`): `-` sorts just before `.`. */
-function dayPartitions(kind: AuditKind): string {
-  const prefix = AUDIT_PARTITIONS[kind];
-  return odata`PartitionKey ge ${`${prefix}-`} and PartitionKey lt ${`${prefix}.`}`;
 }
 
 /**
@@ -92,17 +87,30 @@ function fromRow(e: Record<string, unknown> & { rowKey?: string }): AuditEntry {
   };
 }
 
+/** Days recent_audit reads one by one before one range over every older day. */
+const RECENT_DAYS = 3;
+
 /**
- * The newest token-operation entries: the first page of one range over the day partitions (never more
- * than `limit` entities), then the partition of the older layout if the days hold fewer.
+ * The newest token-operation entries (status's `recent_audit`): today's partition, then the days before
+ * it one at a time (each query touches one small partition and at most `limit` entities), then one
+ * range over every older day, then the partition of the older layout — stopping once `limit` are found.
  */
-export async function recentAudit(client: TableClient, limit: number): Promise<AuditEntry[]> {
+export async function recentAudit(client: TableClient, limit: number, now: number): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
-  for (const filter of [dayPartitions('tokens'), odata`PartitionKey eq ${AUDIT_PARTITIONS.tokens}`]) {
+  const prefix = AUDIT_PARTITIONS.tokens;
+  const filters = [
+    ...Array.from(
+      { length: RECENT_DAYS },
+      (_, d) => odata`PartitionKey eq ${auditPartition('tokens', now - d * DAY_MS)}`,
+    ),
+    odata`PartitionKey ge ${auditPartition('tokens', now - RECENT_DAYS * DAY_MS)} and PartitionKey lt ${`${prefix}.`}`,
+    odata`PartitionKey eq ${prefix}`,
+  ];
+  for (const filter of filters) {
     // A page may stop short at a partition boundary: follow continuations until `limit` entries.
     const pages = client
       .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
-      .byPage({ maxPageSize: limit });
+      .byPage({ maxPageSize: limit - out.length });
     for await (const page of pages) {
       out.push(...page.slice(0, limit - out.length).map(fromRow));
       if (out.length >= limit) return out;

@@ -382,7 +382,7 @@ export class TokenStore {
   }
 
   recentAudit(limit: number): Promise<AuditEntry[]> {
-    return this.call(() => audit.recentAudit(this.audit, limit));
+    return this.call(() => audit.recentAudit(this.audit, limit, this.clock.now()));
   }
 
   deleteAuditBefore(cutoff: number): Promise<number> {
