@@ -141,6 +141,7 @@ export async function auditAtScaleRows(sandbox: Sandbox, env: Record<string, str
   const seedSeconds = Number(process.hrtime.bigint() - seedStarted) / 1e9;
 
   const cli = join(__dirname, '..', '..', 'bin', 'graph-tokens.js');
+  // The first report reads every entry and stores a summary of each closed day; later ones read those.
   const runs: number[] = [];
   let entries = 0;
   for (let i = 0; i < 3; i++) {
@@ -149,14 +150,14 @@ export async function auditAtScaleRows(sandbox: Sandbox, env: Record<string, str
     entries = (JSON.parse(result.stdout) as { audit_entries: number }).audit_entries;
     runs.push(result.ms);
   }
-  runs.sort((a, b) => a - b);
+  const later = [...runs.slice(1)].sort((a, b) => a - b);
   const rows: Row[] = [
     [
       `graph-tokens report over ${count.toLocaleString('en-US').replace(/,/g, ' ')} audit entries`,
-      `${(runs[1]! / 1000).toFixed(2)} s median of 3 (CLI process, ${entries} entries read)`,
+      `${(runs[0]! / 1000).toFixed(2)} s first (reads all ${entries}, summarises closed days), then ${(later[0]! / 1000).toFixed(2)} s`,
       '-',
       '-',
-      `target ≤ 5 s; seeded in ${seedSeconds.toFixed(1)} s`,
+      `target ≤ 5 s (CLI process); seeded in ${seedSeconds.toFixed(1)} s`,
     ],
   ];
 

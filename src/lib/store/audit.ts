@@ -136,7 +136,7 @@ const REPORT_COLUMNS = [
 /**
  * Every entry of a kind whose time is in [from, to) (ms), handed to `onRow` as the pages arrive, in no
  * particular order: one RowKey-range query per UTC day (`PARALLEL_DAYS` at a time) plus one on the older
- * layout's partition. RowKey of time t is `INVERT - t` (13 digits) and a suffix, so t < to ⇔ RowKey ≥
+ * layout's partition (`layouts` picks either). RowKey of time t is `INVERT - t` (13 digits) and a suffix, so t < to ⇔ RowKey ≥
  * key(to - 1) and t ≥ from ⇔ RowKey < key(from - 1). Only the report's columns are read (`$select`).
  */
 export async function forEachAudit(
@@ -145,10 +145,11 @@ export async function forEachAudit(
   to: number,
   kind: AuditKind,
   onRow: (row: AuditRow) => void,
+  layouts: { days: boolean; legacy: boolean } = { days: true, legacy: true },
 ): Promise<void> {
   if (to <= from) return;
-  const partitions: string[] = [AUDIT_PARTITIONS[kind]];
-  for (let day = Math.floor(from / DAY_MS); day <= Math.floor((to - 1) / DAY_MS); day++) {
+  const partitions: string[] = layouts.legacy ? [AUDIT_PARTITIONS[kind]] : [];
+  for (let day = Math.floor(from / DAY_MS); layouts.days && day <= Math.floor((to - 1) / DAY_MS); day++) {
     partitions.push(auditPartition(kind, day * DAY_MS));
   }
   const read = async (partition: string): Promise<void> => {
@@ -211,5 +212,58 @@ export async function deleteAuditBefore(client: TableClient, cutoff: number): Pr
     }
     for (const [partition, ids] of byPartition) deleted += await deleteInBatches(client, partition, ids);
   }
+  await deleteAuditSummariesBefore(client, cutoff);
   return deleted;
+}
+
+/** Day summaries of the report (service/reportAggregator.ts, `DaySummary`): RowKey = the UTC date. */
+const SUMMARY_PARTITION = 'summary';
+/** Strings are at most 32 K UTF-16 characters a property: a summary is split over `d0`, `d1`, … */
+const CHUNK = 30_000;
+const MAX_CHUNKS = 30;
+const dateOf = (time: number): string => new Date(time).toISOString().slice(0, 10);
+
+/** The stored day summaries whose day starts in [from, to) (ms), by day start; unreadable ones left out. */
+export async function readAuditSummaries(
+  client: TableClient,
+  from: number,
+  to: number,
+): Promise<Map<number, unknown>> {
+  const out = new Map<number, unknown>();
+  const filter = odata`PartitionKey eq ${SUMMARY_PARTITION} and RowKey ge ${dateOf(from)} and RowKey lt ${dateOf(to)}`;
+  for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    const chunks = Number(e.chunks);
+    let json = '';
+    for (let i = 0; i < chunks; i++) json += str(e[`d${i}`]) ?? '';
+    try {
+      out.set(Date.parse(`${e.rowKey!}T00:00:00Z`), JSON.parse(json));
+    } catch {
+      // A damaged summary: the report reads that day's entries instead.
+    }
+  }
+  return out;
+}
+
+/** Stores a closed day's summary (replacing one there). False when it is too large to store. */
+export async function writeAuditSummary(
+  client: TableClient,
+  day: number,
+  summary: unknown,
+): Promise<boolean> {
+  const json = JSON.stringify(summary);
+  const chunks = Math.ceil(json.length / CHUNK);
+  if (chunks > MAX_CHUNKS) return false;
+  const entity: Record<string, unknown> = { partitionKey: SUMMARY_PARTITION, rowKey: dateOf(day), chunks };
+  for (let i = 0; i < chunks; i++) entity[`d${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK);
+  await client.upsertEntity(entity as { partitionKey: string; rowKey: string }, 'Replace');
+  return true;
+}
+
+/** Deletes the day summaries of days that ended before `cutoff` (retention, with the entries). */
+export async function deleteAuditSummariesBefore(client: TableClient, cutoff: number): Promise<number> {
+  const ids: string[] = [];
+  const filter = odata`PartitionKey eq ${SUMMARY_PARTITION} and RowKey lt ${dateOf(cutoff)}`;
+  for await (const e of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } }))
+    ids.push(e.rowKey!);
+  return deleteInBatches(client, SUMMARY_PARTITION, ids);
 }

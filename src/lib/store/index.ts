@@ -355,8 +355,19 @@ export class TokenStore {
     to: number,
     kind: audit.AuditKind,
     onRow: (row: audit.AuditRow) => void,
+    layouts?: { days: boolean; legacy: boolean },
   ): Promise<void> {
-    return this.call(() => audit.forEachAudit(this.audit, from, to, kind, onRow));
+    return this.call(() => audit.forEachAudit(this.audit, from, to, kind, onRow, layouts));
+  }
+
+  /** The report's stored day summaries for days starting in [from, to), by day start. */
+  readAuditSummaries(from: number, to: number): Promise<Map<number, unknown>> {
+    return this.call(() => audit.readAuditSummaries(this.audit, from, to));
+  }
+
+  /** Stores a closed day's report summary; false when too large to store. */
+  writeAuditSummary(day: number, summary: unknown): Promise<boolean> {
+    return this.call(() => audit.writeAuditSummary(this.audit, day, summary));
   }
 
   /** Whether a token-operation audit entry older than `time` (ms) exists: the report's "deployed before". */
