@@ -6,11 +6,11 @@ import { ReportAggregator, type DaySummary, type Window } from './reportAggregat
 
 /**
  * The monthly error analysis (the seed's maintenance task; docs/operations.md, "Report"), computed from
- * the audit table alone: the month is one RowKey range of each audit partition (RowKeys are inverted
- * times), plus the day before it, so a token issued just before the month started counts as valid.
- * Entries are aggregated as the pages arrive (`ReportAggregator`), in whatever order, and each closed
- * day is summarised once (one stored row), so a month of 100 000 entries is read in full only by its
- * first report; later ones read 31 summaries and today's entries.
+ * the audit table alone: the month's UTC days plus the day before it (so a token issued just before the
+ * month started counts as valid), each a RowKey range of its day partition. Entries are aggregated as
+ * the pages arrive (`ReportAggregator`), in whatever order, and each closed day is summarised once (one
+ * stored row), so a month of 100 000 entries is read in full only by its first report; later ones read
+ * a summary per day and today's entries.
  *
  * "Minutes with no valid token" count from the month's start when the deployment already existed (an
  * audit entry older than the month), else from its first audit entry in the month: a service first
