@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createTokenService, silentLogger, type Clock, type MicrosoftGraphTokenService } from '../lib';
 import { startSandbox, type Sandbox } from '../sandbox';
+import { auditAtScaleRows } from './audit';
 import { coldStartRow } from './coldStart';
 import { bulkEventsRow } from './events';
 
@@ -333,6 +334,7 @@ async function main(): Promise<void> {
     } finally {
       await host.stop();
     }
+    rows.push(...(await auditAtScaleRows(sandbox, envFor(sandbox))));
   } finally {
     await sandbox.close();
   }

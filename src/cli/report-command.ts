@@ -5,9 +5,13 @@ import { EXIT, type ExitCode } from './failure';
 import { fields, table, terminalSafe } from '../lib/format';
 import { withCommonOptions } from './options';
 
-type Format = 'text' | 'json' | 'markdown';
+type Format = 'text' | 'markdown';
 
-/** `graph-tokens report [--month YYYY-MM] [--format text|json|markdown]` (docs/cli.md). */
+/**
+ * `graph-tokens report [--month YYYY-MM] [--format text|markdown] [--json]` (docs/operations.md, "Report").
+ * JSON is `--json`, as on every command (the HTTP API's JSON, failures as problem details): one switch
+ * for one thing, so `--format` only chooses between the two human layouts.
+ */
 export function registerReportCommand(program: Command, deps: CliDeps, done: (code: ExitCode) => void): void {
   withCommonOptions(
     program
@@ -15,8 +19,8 @@ export function registerReportCommand(program: Command, deps: CliDeps, done: (co
       .description('the monthly error analysis, from the audit table (kept 90 days)')
       .option('--month <YYYY-MM>', 'the month (UTC); default the current one', month)
       .addOption(
-        new Option('--format <format>', 'output format')
-          .choices(['text', 'json', 'markdown'])
+        new Option('--format <format>', 'text or markdown (JSON: --json, as on every command)')
+          .argParser(format)
           .default('text'),
       )
       .addHelpText(
@@ -24,20 +28,21 @@ export function registerReportCommand(program: Command, deps: CliDeps, done: (co
         '\nExamples:\n  graph-tokens report\n  graph-tokens report --month 2026-05 --format markdown',
       ),
   ).action(async (options: CommonOptions & { month?: string; format: Format }) => {
-    const format: Format = options.json ? 'json' : options.format;
     done(
-      await runServiceCommand(
-        deps,
-        { ...options, json: format === 'json' },
-        {
-          progress: 'Reading the audit table',
-          run: (service) => service.report(options.month),
-          render: format === 'markdown' ? renderReportMarkdown : renderReportText,
-          exitCode: () => EXIT.ok,
-        },
-      ),
+      await runServiceCommand(deps, options, {
+        progress: 'Reading the audit table',
+        run: (service) => service.report(options.month),
+        render: options.format === 'markdown' ? renderReportMarkdown : renderReportText,
+        exitCode: () => EXIT.ok,
+      }),
     );
   });
+}
+
+function format(value: string): Format {
+  if (value === 'text' || value === 'markdown') return value;
+  if (value === 'json') throw new InvalidArgumentError('Use --json for JSON (as on every command).');
+  throw new InvalidArgumentError('Must be text or markdown.');
 }
 
 function month(value: string): string {
@@ -74,7 +79,12 @@ export function renderReportText(report: MonthlyReport): string {
     '',
     fields([
       ['Refreshes', `${report.refresh_totals.success} succeeded · ${report.refresh_totals.failure} failed`],
-      ['Duration', d.count > 0 ? `p50 ${d.p50} ms · p95 ${d.p95} ms (${d.count} exchanges)` : 'no exchanges'],
+      [
+        'Duration',
+        d.count > 0
+          ? `p50 ${d.p50} ms · p95 ${d.p95} ms (${d.count} exchange${d.count === 1 ? '' : 's'})`
+          : 'no exchanges',
+      ],
       ['No valid token', `${report.no_valid_token.minutes} min`],
       [
         'Events',

@@ -5,13 +5,15 @@
  * the browser back to the admin page with the result.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { isLoopback } from '../lib/config';
+import { assertConfigurationUsable, isLoopback } from '../lib/config';
 import { toGraphTokenError } from '../lib/errors';
 import { CORRELATION_HEADER, correlationIdOf } from '../http/correlation';
 import { describeError, logEvent } from '../http/logging';
-import { handleEndpoint } from '../http/pipeline';
+import { finishResponse, handleEndpoint } from '../http/pipeline';
+import { HttpProblem, problemResponse } from '../http/problem';
+import { clientAddress, RateLimiter, TOO_MANY_REQUESTS } from '../http/rateLimit';
 import { ENDPOINTS } from '../http/routes';
-import { tokenService } from '../http/service';
+import { appConfig, tokenService } from '../http/service';
 
 const endpoint = ENDPOINTS.signInStart;
 
@@ -57,11 +59,54 @@ export const signInStart = handleEndpoint(endpoint, async ({ ctx, service, reque
   };
 });
 
+/**
+ * Anyone can call the callback: at most 10 answers a minute per client address (docs/operations.md,
+ * "Unauthenticated routes"); an administrator's sign-in needs one.
+ */
+export const CALLBACK_LIMIT = Object.freeze({ requests: 10, windowMs: 60_000 });
+let callbackLimiter = new RateLimiter(CALLBACK_LIMIT.requests, CALLBACK_LIMIT.windowMs);
+
+/** Tests replace the limiter's clock (and start from an empty one). */
+export function resetCallbackLimiter(now?: () => number): void {
+  callbackLimiter = new RateLimiter(CALLBACK_LIMIT.requests, CALLBACK_LIMIT.windowMs, now);
+}
+
+/** The problem answers of the callback (fail closed, rate limited) are JSON, like every other route's. */
+function refused(
+  error: unknown,
+  request: HttpRequest,
+  context: InvocationContext,
+  correlationId: string,
+): HttpResponseInit {
+  const response = finishResponse(problemResponse(error, correlationId), correlationId);
+  logEvent(context, 'info', 'http.request', {
+    method: request.method,
+    route: 'sign-in/callback',
+    status: response.status,
+    correlation_id: correlationId,
+  });
+  return response;
+}
+
 export async function signInCallback(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const correlationId = correlationIdOf(request.headers);
+  try {
+    assertConfigurationUsable(appConfig());
+  } catch (error) {
+    return refused(error, request, context, correlationId);
+  }
+  const allowed = callbackLimiter.take(clientAddress(request.headers));
+  if (!allowed.allowed) {
+    const limited = new HttpProblem(
+      TOO_MANY_REQUESTS,
+      `Too many sign-in answers from this address: at most ${CALLBACK_LIMIT.requests} a minute.`,
+      { 'retry-after': String(allowed.retryAfterSeconds) },
+    );
+    return refused(limited, request, context, correlationId);
+  }
   const query: Record<string, string> = {};
   for (const key of ['code', 'state', 'error', 'error_description']) {
     const value = request.query.get(key);

@@ -1,6 +1,8 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import type { TokenServiceApi } from '../lib/api';
+import { assertConfigurationUsable } from '../lib/config';
+import { GraphTokenError } from '../lib/errors';
 import type { OperationContext } from '../lib/types';
 import { authenticatorFor, requireRole, type Caller } from './auth';
 import { parseJsonObject, readBodyLimited } from './body';
@@ -8,7 +10,7 @@ import { CORRELATION_HEADER, correlationIdOf } from './correlation';
 import { describeError, logEvent } from './logging';
 import { HTTP_ERRORS, HttpProblem, badRequest, problemResponse } from './problem';
 import type { EndpointDefinition } from './routes';
-import { tokenService } from './service';
+import { appConfig, tokenService } from './service';
 
 /**
  * The request pipeline every API function shares. Checks run in the order docs/http.md fixes, so clients
@@ -45,6 +47,17 @@ export interface EndpointResult<E extends EndpointDefinition> {
 export interface PipelineOptions {
   /** Where the token service comes from; tests of the pipeline alone pass their own. */
   readonly service?: () => TokenServiceApi;
+  /**
+   * The endpoint answers even when the configuration is invalid in Azure (health): the pipeline then
+   * authenticates no caller (that would fetch the identity provider's keys) and the handler must not use
+   * the service. Every other endpoint answers 503 CONFIGURATION_INVALID (docs/operations.md).
+   */
+  readonly servesWhenFailClosed?: boolean;
+  /**
+   * `aggregate`: no log line per request, one `http.requests` summary per minute and one at once when
+   * the status changes (health, which probes call every few seconds). Default `each`.
+   */
+  readonly requestLog?: 'each' | 'aggregate';
 }
 
 const COMMON_HEADERS = Object.freeze({
@@ -59,18 +72,26 @@ export function handleEndpoint<E extends EndpointDefinition>(
   options: PipelineOptions = {},
 ): HttpHandler {
   const getService = options.service ?? tokenService;
+  const configOf = options.service ? () => options.service!().config : appConfig;
+  const requestLog = options.requestLog === 'aggregate' ? new RequestTally(endpoint.route) : undefined;
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const started = Date.now();
     const correlationId = correlationIdOf(request.headers);
     let caller: Caller | null = null;
     let response: HttpResponseInit;
     try {
+      // First of all: an invalid configuration in Azure answers before any caller token is checked (the
+      // check would fetch the identity provider's signing keys) and before any service exists.
+      const failClosed = configOf().failClosed;
+      if (failClosed && !options.servesWhenFailClosed) assertConfigurationUsable(configOf());
       if (request.method.toUpperCase() !== endpoint.method) {
         throw new HttpProblem(HTTP_ERRORS.METHOD_NOT_ALLOWED, `${request.method} is not allowed here.`, {
           allow: endpoint.method,
         });
       }
-      if (endpoint.role !== null) {
+      if (failClosed) {
+        // servesWhenFailClosed: anonymous, whatever the request carries.
+      } else if (endpoint.role !== null) {
         caller = await authenticatorFor(getService().config).authenticate(request.headers, request.query);
         requireRole(caller, endpoint.role);
       } else if (endpoint.optionalRole !== undefined && request.headers.get('authorization') !== null) {
@@ -106,21 +127,64 @@ export function handleEndpoint<E extends EndpointDefinition>(
             };
     } catch (error) {
       response = problemResponse(error, correlationId);
-      if ((response.status ?? 500) >= 500) {
+      // A fail-closed refusal is expected on every request: the start-up log names the variables once.
+      const refusedByConfiguration =
+        error instanceof GraphTokenError && error.code === 'CONFIGURATION_INVALID';
+      if ((response.status ?? 500) >= 500 && !refusedByConfiguration) {
         logEvent(context, 'error', 'http.failed', { correlation_id: correlationId, ...describeError(error) });
       }
     }
     finishResponse(response, correlationId);
-    logEvent(context, 'info', 'http.request', {
-      method: request.method,
-      route: endpoint.route,
-      status: response.status,
-      duration_ms: Date.now() - started,
-      correlation_id: correlationId,
-      actor: caller?.actor ?? null,
-    });
+    if (requestLog) requestLog.count(context, response.status ?? 200, Date.now() - started);
+    else {
+      logEvent(context, 'info', 'http.request', {
+        method: request.method,
+        route: endpoint.route,
+        status: response.status,
+        duration_ms: Date.now() - started,
+        correlation_id: correlationId,
+        actor: caller?.actor ?? null,
+      });
+    }
     return response;
   };
+}
+
+const TALLY_WINDOW_MS = 60_000;
+
+/**
+ * Requests of one route counted instead of logged one by one: a summary line per minute (written by the
+ * first request after the minute, so no timer keeps the process alive), and one at once for the first
+ * request and whenever the status changes, so a health that turns 503 is in the logs immediately.
+ */
+class RequestTally {
+  private windowStart = Date.now();
+  private lastStatus: number | undefined;
+  private byStatus = new Map<number, number>();
+  private maxDurationMs = 0;
+
+  constructor(private readonly route: string) {}
+
+  count(context: InvocationContext, status: number, durationMs: number): void {
+    const first = this.lastStatus === undefined;
+    const changed = !first && status !== this.lastStatus;
+    this.lastStatus = status;
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+    this.maxDurationMs = Math.max(this.maxDurationMs, durationMs);
+    const now = Date.now();
+    if (!first && !changed && now - this.windowStart < TALLY_WINDOW_MS) return;
+    logEvent(context, changed && status >= 500 ? 'warn' : 'info', 'http.requests', {
+      route: this.route,
+      since: new Date(this.windowStart).toISOString(),
+      requests: Object.fromEntries(this.byStatus),
+      max_duration_ms: this.maxDurationMs,
+      last_status: status,
+      ...(changed ? { status_changed: true } : {}),
+    });
+    this.windowStart = now;
+    this.byStatus = new Map();
+    this.maxDurationMs = 0;
+  }
 }
 
 async function readJsonBody(request: HttpRequest, schema: z.ZodType, limit?: number): Promise<unknown> {

@@ -1,8 +1,12 @@
 import type { InvocationContext, Timer, TimerHandler } from '@azure/functions';
 import type { TokenServiceApi } from '../lib/api';
+import { invalidVariables } from '../lib/config';
 import type { OperationContext } from '../lib/types';
 import { describeError, logEvent } from './logging';
-import { tokenService } from './service';
+import { appConfig, tokenService } from './service';
+
+/** Jobs that have already said they are not running (fail closed): one log line per job and process. */
+const refusedJobs = new Set<string>();
 
 /**
  * The adapter every timer shares (docs/http.md, "Timers"): the work is audited as actor `timer`, a past-due run still
@@ -15,6 +19,20 @@ export function timerHandler(
 ): TimerHandler {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
     const ctx: OperationContext = { actor: 'timer', correlationId: context.invocationId };
+    const config = appConfig();
+    if (config.failClosed) {
+      // Fail closed (docs/operations.md): no service, no storage write, nothing sent; said once, not per run.
+      if (!refusedJobs.has(job)) {
+        refusedJobs.add(job);
+        logEvent(context, 'error', 'timer.disabled', {
+          job,
+          code: 'CONFIGURATION_INVALID',
+          variables: invalidVariables(config.report),
+          correlation_id: ctx.correlationId,
+        });
+      }
+      return;
+    }
     const started = Date.now();
     if (timer.isPastDue) {
       logEvent(context, 'warn', 'timer.past_due', {

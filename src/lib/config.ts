@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { ERRORS, GraphTokenError } from './errors';
 import { isTokenType, TOKEN_TYPES, type ConfigurationReport, type TokenType } from './types';
 
 /**
@@ -206,8 +207,13 @@ export interface Config {
   readonly telemetryConnectionString: string | undefined;
   readonly schedules: { readonly refresh: string; readonly cleanup: string; readonly validate: string };
   readonly lifecycle: Readonly<LifecycleSettings>;
-  /** Running inside Azure Functions in Azure (not Core Tools, not the local host). */
+  /** Running in Azure: `WEBSITE_SITE_NAME` or `WEBSITE_INSTANCE_ID` is set (docs/operations.md, "Fail closed"). */
   readonly inAzure: boolean;
+  /**
+   * In Azure with an invalid configuration: nothing may be sent to an identity provider, Key Vault or
+   * Graph, every route but health answers 503 and timers do nothing (`assertConfigurationUsable`).
+   */
+  readonly failClosed: boolean;
   /** The identity provider is on this machine (the local sandbox): dev tokens are allowed. */
   readonly isSandbox: boolean;
   readonly report: ConfigurationReport;
@@ -231,9 +237,9 @@ export function loadConfig(env: Environment = process.env): Config {
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const def = (name: string): string => SETTINGS.find((x) => x.name === name)?.default ?? '';
-  // "In Azure" is the Functions host's own variable; there is deliberately no switch that turns the Azure
-  // checks off (docs/architecture.md, "Security").
-  const inAzure = get('WEBSITE_SITE_NAME') !== undefined;
+  // "In Azure" is the platform's own variables (App Service sets both); there is deliberately no switch
+  // that turns the Azure checks off (docs/operations.md, "Fail closed in Azure").
+  const inAzure = get('WEBSITE_SITE_NAME') !== undefined || get('WEBSITE_INSTANCE_ID') !== undefined;
 
   const required = (name: string): string => {
     const v = get(name);
@@ -434,6 +440,7 @@ export function loadConfig(env: Environment = process.env): Config {
     schedules,
     lifecycle,
     inAzure,
+    failClosed: inAzure && !report.valid,
     isSandbox,
     report,
   } as Omit<Config, 'localSecrets'>;
@@ -442,6 +449,29 @@ export function loadConfig(env: Environment = process.env): Config {
     enumerable: false,
   });
   return Object.freeze(config) as Config;
+}
+
+/**
+ * The variables an invalid configuration names: the missing ones, then those its problems start with
+ * (every problem is phrased "<VARIABLE> must …"), without duplicates and never with a value.
+ */
+export function invalidVariables(report: ConfigurationReport): string[] {
+  const named = report.problems.map((p) => /^[A-Za-z_][A-Za-z0-9_]*/.exec(p)?.[0]).filter(Boolean);
+  return [...new Set([...report.missing, ...(named as string[])])];
+}
+
+/**
+ * Fail closed (docs/operations.md, "Fail closed in Azure"): in Azure an invalid configuration is enforced,
+ * not only reported — this throws `CONFIGURATION_INVALID` (503) naming the variables, before anything
+ * could reach an identity provider, Key Vault or Graph. Elsewhere (a laptop, CI) it never throws: the
+ * CLI's `status` and the health page report the problems instead.
+ */
+export function assertConfigurationUsable(config: Pick<Config, 'failClosed' | 'report'>): void {
+  if (!config.failClosed) return;
+  throw new GraphTokenError(
+    ERRORS.CONFIGURATION_INVALID,
+    `The configuration is invalid in Azure (${invalidVariables(config.report).join(', ')}): nothing is sent to the identity provider, Key Vault or Graph until it is fixed`,
+  );
 }
 
 /** `API_AUDIENCE`: one or more audiences separated by commas or white space, kept verbatim. */

@@ -56,7 +56,15 @@ export function getGraphAccessToken(
   tokenType?: TokenType,
   options: { forceRefresh?: boolean } = {},
 ): Promise<string> {
-  return getTokenService().getAccessToken(tokenType, options.forceRefresh ?? false);
+  let service: MicrosoftGraphTokenService;
+  try {
+    service = getTokenService();
+  } catch (error) {
+    // An invalid configuration in Azure refuses to build the service (CONFIGURATION_INVALID, nothing sent):
+    // reported as a rejection like every other failure of this function.
+    return Promise.reject(error as Error);
+  }
+  return service.getAccessToken(tokenType, options.forceRefresh ?? false);
 }
 
 export type { TokenServiceApi as Service };

@@ -9,6 +9,10 @@
  *   signs tokens the API accepts). A real tenant: starts neither.
  * - Development storage (`UseDevelopmentStorage=true`) with nothing on 127.0.0.1:10002: embedded Azurite.
  * - The functions: `func start` when Azure Functions Core Tools are on PATH, else the project's local host.
+ * - `WEBSITE_SITE_NAME` or `WEBSITE_INSTANCE_ID` in the environment: the app runs as in Azure. No identity
+ *   provider or Graph stand-in starts (whatever GRAPH_AUTHORITY_HOST and GRAPH_API_BASE_URL say, they are
+ *   used as given), and an invalid configuration serves in fail-closed mode (docs/operations.md) instead
+ *   of refusing to start, so that mode can be seen and tested here.
  * - Ctrl-C stops everything it started within 10 seconds.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -178,8 +182,10 @@ async function main(): Promise<void> {
 
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
   const lines: [string, string][] = [];
+  // As in Azure: every endpoint variable is used as given, none is replaced by a stand-in.
+  const sandboxed = config.isSandbox && !config.inAzure;
   try {
-    if (config.isSandbox) {
+    if (sandboxed) {
       const certificate = ensureSandboxCertificate();
       childEnv.NODE_EXTRA_CA_CERTS = certificate.certPath;
       const audience = config.apiAudience ?? SANDBOX_DEFAULTS.apiAudience;
@@ -218,7 +224,7 @@ async function main(): Promise<void> {
     } else {
       lines.push([
         'Identity',
-        `${config.authorityHost}/${config.tenant}  (real Entra ID: no sandbox started)`,
+        `${config.authorityHost}/${config.tenant}  (${config.inAzure ? 'as in Azure' : 'real Entra ID'}: no sandbox started)`,
       ]);
       lines.push(['Graph', config.graphBaseUrl]);
     }
@@ -297,7 +303,7 @@ async function main(): Promise<void> {
         `${relative(projectDir, settingsFile)}${wroteSettings ? ' (written now with sandbox values)' : ''}`,
       ],
     ];
-    if (config.isSandbox) {
+    if (sandboxed) {
       summary.push(['Dev token', 'npx graph-tokens dev-token --role GraphTokens.Admin']);
       summary.push([
         'Try',
@@ -320,6 +326,12 @@ async function main(): Promise<void> {
       summary.push([
         'Config',
         `problems: ${[...config.report.missing.map((m) => `${m} missing`), ...config.report.problems].join('; ')}`,
+      ]);
+    }
+    if (config.failClosed) {
+      summary.push([
+        'Fail closed',
+        'running as in Azure (WEBSITE_SITE_NAME/WEBSITE_INSTANCE_ID) with an invalid configuration: every route but health answers 503 CONFIGURATION_INVALID, timers do nothing, nothing is sent (docs/operations.md)',
       ]);
     }
     console.log(

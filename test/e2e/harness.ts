@@ -40,6 +40,8 @@ export async function startStack(
   options: {
     env?: Record<string, string>;
     idp?: SandboxIdentityProviderOptions;
+    /** Also the Key Vault stand-in (the password and the data key are then read from it). */
+    keyVault?: boolean;
     /** The function app folder the host serves (default dist/app; the deployment package's folder works too). */
     scriptRoot?: string;
   } = {},
@@ -47,7 +49,11 @@ export async function startStack(
   if (!existsSync(HOST_ENTRY)) throw new Error(`${HOST_ENTRY} is missing: run npm run build first`);
   const azurite = await startAzurite();
   const storage = await TcpProxy.start({ host: '127.0.0.1', port: azurite.port });
-  const sandbox = await startSandbox({ azurite: false, ...(options.idp ? { idp: options.idp } : {}) });
+  const sandbox = await startSandbox({
+    azurite: false,
+    ...(options.idp ? { idp: options.idp } : {}),
+    ...(options.keyVault ? { keyVault: true } : {}),
+  });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...sandbox.env,

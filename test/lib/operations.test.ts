@@ -257,7 +257,7 @@ describe('health', () => {
   let handler: (r: HttpRequest, c: InvocationContext) => Promise<{ status?: number; body?: unknown }>;
 
   beforeEach(() => {
-    // The pipeline logs one line per request through the context's fallback logger.
+    // The pipeline's request summaries go through the context's fallback logger.
     jest.spyOn(console, 'info').mockImplementation(() => undefined);
   });
   afterEach(() => jest.restoreAllMocks());
@@ -282,21 +282,22 @@ describe('health', () => {
     await svc.close();
   });
 
-  it('says failing without a token, ok after a token and a timer run; details only with GraphTokens.Read', async () => {
+  it('says degraded (200) on a fresh start, ok after a token and a timer run; details only with GraphTokens.Read', async () => {
     const ctx = new InvocationContext({ functionName: 'health' });
+    // A fresh start: no token yet (the first call or the timer gets one), the timer not yet due.
     const none = await handler(request(), ctx);
-    expect(none.status).toBe(503);
+    expect(none.status).toBe(200);
     const summary = JSON.parse(none.body as string) as Record<string, unknown>;
     expect(summary).toEqual({
-      status: 'failing',
+      status: 'degraded',
       checked_at: expect.any(String),
-      failing_checks: ['token.ropc', 'refresh_timer'],
+      failing_checks: ['token.ropc'],
     });
 
     await svc.acquireToken();
     await svc.recordTimerRun('refresh', 'success');
     // Anonymous: still the cached answer within 10 s.
-    expect((await handler(request(), ctx)).status).toBe(503);
+    expect(JSON.parse((await handler(request(), ctx)).body as string)).toMatchObject({ status: 'degraded' });
     clock.advance(10_001);
     const ok = await handler(request(), ctx);
     expect(ok.status).toBe(200);

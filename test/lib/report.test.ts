@@ -142,15 +142,22 @@ describe('the CLI', () => {
     );
 
     const month = new Date().toISOString().slice(0, 7);
-    const json = await runCli(['report', '--month', month, '--format', 'json'], { env, cwd });
+    // JSON is --json, as on every command; --format chooses a human layout only.
+    const json = await runCli(['report', '--month', month, '--json'], { env, cwd });
     expect(json.code).toBe(0);
     const report = monthlyReportSchema.parse(JSON.parse(json.stdout));
     expect(report.refresh_totals.success).toBe(1);
+    const formatJson = await runCli(['report', '--format', 'json'], { env, cwd });
+    expect(formatJson.code).toBe(2);
+    expect(formatJson.stderr).toMatch(/--json/);
     const markdown = await runCli(['report', '--month', month, '--format', 'markdown'], { env, cwd });
     expect(markdown.stdout).toContain(`# Graph token report ${month}`);
     expect(markdown.stdout).toContain('| date | password success |');
     const text = await runCli(['report'], { env, cwd });
     expect(text.stdout).toMatch(/Refreshes\s+1 succeeded · 0 failed/);
+    expect(text.stdout).toMatch(/\(1 exchange\)/);
+    // Started a moment ago: not "without a token" since the month began.
+    expect(text.stdout).toMatch(/No valid token\s+0 min/);
     const bad = await runCli(['report', '--month', '2026-1'], { env, cwd });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--month/);
@@ -200,5 +207,85 @@ describe('the analysis', () => {
     expect(report.refresh_duration_ms.p95).toBe(95);
     expect(report.refreshes.filter((d) => d.date === '2026-11-02')[0]?.count).toBe(29);
     expect(() => monthRange('2026-00', T0)).toThrow(/YYYY-MM/);
+  });
+});
+
+describe('minutes without a valid token after a start in the middle of the month', () => {
+  const row = (time: number, fields: Partial<AuditRow>): AuditRow => ({
+    id: String(time),
+    time: new Date(time).toISOString(),
+    actor: 'timer',
+    operation: 'acquire',
+    target: 'ropc/t',
+    outcome: 'success',
+    correlation_id: 'c',
+    detail: null,
+    error_code: null,
+    partition: 'audit',
+    ...fields,
+  });
+  const range = monthRange('2026-11', T0);
+  const w = { month: '2026-11', from: range.from, end: at(8), now: at(8), note: null };
+
+  it("count from the deployment's first record, not from the month's start", () => {
+    // First started on the 7th at 10:00; the password failed, then a token at 10:30 valid for an hour.
+    const rows = [
+      row(at(7, 10), { outcome: 'failure', error_code: 'IDENTITY_PROVIDER_UNAVAILABLE', target: 'ropc' }),
+      row(at(7, 10, 30), {
+        target: 'ropc/a',
+        grant: 'password',
+        expires_at: new Date(at(7, 11, 30)).toISOString(),
+      }),
+    ];
+    const report = analyse(rows, [], w);
+    expect(report.no_valid_token.periods.map((p) => [p.from, p.minutes])).toEqual([
+      [new Date(at(7, 10)).toISOString(), 30],
+      [new Date(at(7, 11, 30)).toISOString(), (24 - 11) * 60 - 30],
+    ]);
+    // Any order gives the same figures (the table yields newest first).
+    expect(analyse([...rows].reverse(), [], w)).toEqual(report);
+  });
+
+  it("count from the month's start when the deployment is older (an entry before the month)", () => {
+    const rows = [
+      row(T0 - 3600_000, {
+        target: 'ropc/old',
+        grant: 'refresh_token',
+        expires_at: new Date(T0).toISOString(),
+      }),
+      row(at(7, 10, 30), {
+        target: 'ropc/a',
+        grant: 'password',
+        expires_at: new Date(at(7, 11, 30)).toISOString(),
+      }),
+    ];
+    expect(analyse(rows, [], w).no_valid_token.periods[0]).toMatchObject({
+      from: new Date(T0).toISOString(),
+      minutes: (6 * 24 + 10) * 60 + 30,
+    });
+  });
+
+  it('through the service: a first start on the 7th, and a deployment older than the month', async () => {
+    const clock = new FastClock();
+    const to = (time: number): void => clock.advance(time - clock.now());
+    const env = freshEnv(sandbox);
+    const svc = service(env, { clock });
+    try {
+      to(at(7, 10));
+      await svc.acquireToken();
+      to(at(7, 10, 5));
+      expect((await svc.report('2026-11')).no_valid_token.minutes).toBe(0);
+      // The token expires at 11:00: from then on the minutes count, not before 10:00.
+      to(at(7, 12));
+      const later = await svc.report('2026-11');
+      expect(later.no_valid_token.periods).toHaveLength(1);
+      expect(Math.abs(later.no_valid_token.minutes - 60)).toBeLessThanOrEqual(2);
+      // The next month: the deployment existed before it, so its first day counts from 00:00.
+      to(Date.UTC(2026, 11, 3));
+      const december = await svc.report('2026-12');
+      expect(december.no_valid_token.periods[0]?.from).toBe('2026-12-01T00:00:00.000Z');
+    } finally {
+      await svc.close();
+    }
   });
 });

@@ -1,9 +1,9 @@
 import { iso } from '../clock';
 import { ERRORS, toGraphTokenError } from '../errors';
 import { RefreshingValue } from '../refreshingValue';
-import { schedulePeriodSeconds } from '../schedule';
+import { nextOccurrence, schedulePeriodSeconds } from '../schedule';
 import type { HealthCheck, HealthReport, HealthStatus, TokenType } from '../types';
-import type { StateEntity } from '../store';
+import type { StateEntity, TimerRun } from '../store';
 import type { ServiceCore } from './context';
 import { currentRejection } from './lockoutRules';
 import { describeBlock } from './status';
@@ -12,6 +12,11 @@ import { describeBlock } from './status';
  * Health that means something (docs/operations.md, "Health"): configuration, storage, Key Vault, an
  * active token valid past the refresh offset for each configured type, no credential block, no
  * `sign_in_required`, and a refresh timer run within two periods. The worst check is the status.
+ *
+ * A platform probe recycles an instance whose health is `failing`, so `failing` is kept for what will not
+ * recover by itself: an invalid configuration, storage or Key Vault unreachable, no valid token while the
+ * credential is blocked or a sign-in is required, a token that is missing or expired while the refresh
+ * fails. A fresh start (no token yet, no timer run yet) is `degraded`/`ok` and answers 200.
  *
  * Anonymous callers are served from a cache rebuilt at most every 10 s (one evaluation: one range query
  * per token type, one point read of the timer row, and the Key Vault key the secret cache holds), so any
@@ -32,9 +37,11 @@ export class HealthView {
   evaluations = 0;
 
   constructor(core: ServiceCore) {
+    // When this process started: a timer that has not had its first period since is not late.
+    const startedAt = core.clock.now();
     const evaluate = (): Promise<HealthReport> => {
       this.evaluations++;
-      return evaluateHealth(core);
+      return evaluateHealth(core, startedAt);
     };
     this.anonymous = new RefreshingValue(evaluate, core.clock, ANONYMOUS_CACHE_MS, ANONYMOUS_CACHE_MS);
     this.full = new RefreshingValue(evaluate, core.clock, DETAILED_CACHE_MS, DETAILED_CACHE_MS);
@@ -84,7 +91,7 @@ export function signInCheck(
   return { status: 'ok' };
 }
 
-export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
+export async function evaluateHealth(core: ServiceCore, startedAt: number): Promise<HealthReport> {
   const { config, clock, store } = core;
   const now = clock.now();
   const checks: Record<string, HealthCheck> = {};
@@ -114,17 +121,16 @@ export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
   if (key !== undefined) {
     if (key.ok) checks.key_vault = { status: 'ok' };
     else {
+      // Without the data key no stored token can be read or written: nothing recovers until it answers.
       const error = toGraphTokenError(key.error);
-      checks.key_vault = {
-        status: error.category === 'transient' ? 'degraded' : 'failing',
-        detail: error.message,
-        hint: error.hint,
-      };
+      checks.key_vault = { status: 'failing', detail: error.message, hint: error.hint };
     }
   }
 
   if (bookkeeping.ok) {
     const offsetMs = config.lifecycle.refreshOffsetSeconds * 1000;
+    const refreshRun = bookkeeping.value[0]?.timers.refresh;
+    const nextRefresh = nextOccurrence(config.schedules.refresh, now);
     for (const [i, type] of types.entries()) {
       const { state } = bookkeeping.value[i]!;
       let expiresAt = state?.active_expires_at ? Date.parse(state.active_expires_at) : NaN;
@@ -133,7 +139,23 @@ export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
         const active = await store.getToken(type, state.active_id).catch(() => null);
         if (active?.is_active) expiresAt = Date.parse(active.expires_at);
       }
-      checks[`token.${type}`] = tokenCheck(state?.active_id ? expiresAt : NaN, now, offsetMs);
+      const rejection = state && !state.corrupt ? currentRejection(state.credentials) : null;
+      checks[`token.${type}`] = tokenCheck({
+        type,
+        expiresAt: state?.active_id ? expiresAt : NaN,
+        now,
+        offsetMs,
+        // What keeps the service from getting a token by itself, if anything.
+        stuck: state?.corrupt
+          ? 'the credential state cannot be read'
+          : rejection
+            ? `the credential is blocked (${rejection.code})`
+            : state?.sign_in_required
+              ? `a sign-in is required (${state.sign_in_required.code})`
+              : undefined,
+        refreshRun,
+        nextRefresh,
+      });
       if (state?.corrupt) {
         checks[`credentials.${type}`] = {
           status: 'failing',
@@ -141,7 +163,6 @@ export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
           hint: ERRORS.CREDENTIALS_BLOCKED.hint,
         };
       } else {
-        const rejection = state ? currentRejection(state.credentials) : null;
         checks[`credentials.${type}`] = rejection
           ? {
               status: 'degraded',
@@ -155,11 +176,7 @@ export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
       core,
       types.map((type, i) => ({ type, state: bookkeeping.value[i]!.state })),
     );
-  }
-
-  if (bookkeeping.ok) {
-    const refresh = bookkeeping.value[0]?.timers.refresh;
-    checks.refresh_timer = timerCheck(refresh?.at, now, config.schedules.refresh);
+    checks.refresh_timer = timerCheck(refreshRun?.at, now, startedAt, config.schedules.refresh, nextRefresh);
   }
 
   const failing = Object.entries(checks).filter(([, c]) => c.status !== 'ok');
@@ -170,42 +187,93 @@ export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
   return { status, checked_at: iso(now), failing_checks: failing.map(([name]) => name), checks };
 }
 
-function tokenCheck(expiresAt: number, now: number, offsetMs: number): HealthCheck {
-  if (Number.isNaN(expiresAt)) {
-    return {
-      status: 'failing',
-      detail: 'No active token',
-      hint: ERRORS.NO_ACTIVE_TOKEN.hint,
-    };
-  }
-  const seconds = Math.floor((expiresAt - now) / 1000);
-  if (expiresAt <= now) {
-    return { status: 'failing', detail: 'The active token has expired', hint: ERRORS.NO_ACTIVE_TOKEN.hint };
-  }
-  if (expiresAt - now <= offsetMs) {
-    return {
-      status: 'degraded',
-      detail: `The active token expires in ${seconds} s, inside the refresh offset: the refresh is late`,
-      hint: 'Check the refresh timer and the last errors (GET /api/graph-tokens/status).',
-    };
-  }
-  return { status: 'ok', detail: `expires in ${seconds} s` };
+/** "HH:MM UTC" of a time, for details that say when something happens next. */
+export function clockTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 }
 
-function timerCheck(lastRun: string | undefined, now: number, schedule: string): HealthCheck {
-  const periodMs = schedulePeriodSeconds(schedule) * 1000;
-  const hint =
-    'The refresh timer is not running: check that the function app is started and REFRESH_SCHEDULE.';
-  if (!lastRun) return { status: 'degraded', detail: 'No refresh timer run recorded yet', hint };
-  const age = now - Date.parse(lastRun);
-  if (age > 2 * periodMs) {
+export interface TokenCheckInput {
+  type: TokenType;
+  /** Expiry of the active token; NaN when there is none. */
+  expiresAt: number;
+  now: number;
+  offsetMs: number;
+  /** Why the service cannot get a token by itself (blocked credential, sign-in required), if so. */
+  stuck: string | undefined;
+  refreshRun: TimerRun | undefined;
+  nextRefresh: number | undefined;
+}
+
+/** Pure: the `token.<type>` check (exported for unit tests). */
+export function tokenCheck(input: TokenCheckInput): HealthCheck {
+  const { type, expiresAt, now, offsetMs, stuck, refreshRun, nextRefresh } = input;
+  const hint = ERRORS.NO_ACTIVE_TOKEN.hint;
+  const none = Number.isNaN(expiresAt);
+  if (!none && expiresAt > now) {
+    const seconds = Math.floor((expiresAt - now) / 1000);
+    if (expiresAt - now <= offsetMs) {
+      return {
+        status: 'degraded',
+        detail: `The active token expires in ${seconds} s, inside the refresh offset: the refresh is late`,
+        hint: 'Check the refresh timer and the last errors (GET /api/graph-tokens/status).',
+      };
+    }
+    return { status: 'ok', detail: `expires in ${seconds} s` };
+  }
+  const what = none ? 'No active token' : `The active token expired at ${new Date(expiresAt).toISOString()}`;
+  if (stuck !== undefined) {
+    return { status: 'failing', detail: `${what} and ${stuck}: nothing renews it by itself`, hint };
+  }
+  // A refresh run that failed while no valid token existed (for an expired token: after its expiry).
+  const failedAt = refreshRun?.outcome === 'failure' ? Date.parse(refreshRun.at) : NaN;
+  if (!Number.isNaN(failedAt) && (none || failedAt >= expiresAt)) {
     return {
-      status: 'degraded',
-      detail: `The refresh timer last ran ${Math.floor(age / 1000)} s ago (period ${periodMs / 1000} s)`,
+      status: 'failing',
+      detail: `${what} and the refresh timer's last run (${refreshRun!.at}) failed`,
       hint,
     };
   }
-  return { status: 'ok', detail: `last run ${lastRun}` };
+  if (type === 'delegated' && none) {
+    return {
+      status: 'degraded',
+      detail: 'no token yet: an administrator signs the service account in (docs/delegated.md)',
+      hint: ERRORS.SIGN_IN_REQUIRED.hint,
+    };
+  }
+  const timer =
+    nextRefresh !== undefined ? `the refresh timer at ${clockTime(nextRefresh)}` : 'the refresh timer';
+  return {
+    status: 'degraded',
+    detail: none
+      ? `no token yet: the first call or ${timer} acquires one`
+      : `${what}: the next call or ${timer} acquires a new one`,
+    hint,
+  };
+}
+
+function timerCheck(
+  lastRun: string | undefined,
+  now: number,
+  startedAt: number,
+  schedule: string,
+  next: number | undefined,
+): HealthCheck {
+  const periodMs = schedulePeriodSeconds(schedule) * 1000;
+  const hint =
+    'The refresh timer is not running: check that the function app is started and REFRESH_SCHEDULE.';
+  const age = lastRun ? now - Date.parse(lastRun) : Infinity;
+  if (age <= 2 * periodMs) return { status: 'ok', detail: `last run ${lastRun!}` };
+  // This process has not yet had two periods to run it (a fresh start or a new deployment): not late.
+  if (now - startedAt <= 2 * periodMs) {
+    const first = next !== undefined ? `first run at ${clockTime(next)}` : 'first run within one period';
+    return { status: 'ok', detail: lastRun ? `${first} (last run ${lastRun})` : first };
+  }
+  if (!lastRun) return { status: 'degraded', detail: 'No refresh timer run recorded yet', hint };
+  return {
+    status: 'degraded',
+    detail: `The refresh timer last ran ${Math.floor(age / 1000)} s ago (period ${periodMs / 1000} s)`,
+    hint,
+  };
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { TokenServiceApi } from '../api';
 import { iso, systemClock, type Clock } from '../clock';
-import { loadConfig, type Config, type Environment } from '../config';
+import { assertConfigurationUsable, loadConfig, type Config, type Environment } from '../config';
 import { toGraphTokenError } from '../errors';
 import { GraphClient } from '../graph';
 import { IdentityClient } from '../identity';
@@ -88,6 +88,9 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
 
   constructor(options: TokenServiceOptions = {}) {
     const config = options.config ?? loadConfig(options.env);
+    // Fail closed in Azure: no service (so no client of the identity provider, Key Vault or Graph) exists
+    // for an invalid configuration (docs/operations.md, "Fail closed in Azure").
+    assertConfigurationUsable(config);
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? createJsonLogger();
     this.config = config;

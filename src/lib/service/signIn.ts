@@ -83,10 +83,15 @@ export async function completeBrowserSignIn(
   input: { state?: string; code?: string; error?: string; errorDescription?: string; binding?: string },
   ctx: OperationContext,
 ): Promise<SignInResult> {
+  // An answer without a state we issued is anyone's anonymous request: it writes no audit row (so it can
+  // neither push real entries out of status nor pollute the report) and is logged at debug level only.
+  const session = input.state ? await core.store.takeSignInSession(input.state) : null;
+  if (!session) {
+    const why = input.state ? 'unknown or already used state' : 'the answer carries no state';
+    core.logger.log('debug', 'sign_in_callback_refused', { reason: why, correlation_id: ctx.correlationId });
+    throw stateInvalid(why);
+  }
   try {
-    if (!input.state) throw stateInvalid('the answer carries no state');
-    const session = await core.store.takeSignInSession(input.state);
-    if (!session) throw stateInvalid('unknown or already used state');
     const presented = input.binding ? Buffer.from(hashOf(input.binding)) : Buffer.alloc(0);
     const expected = Buffer.from(session.binding_hash);
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {

@@ -25,7 +25,7 @@ import * as ops from './ops';
 
 export * from './connection';
 export * from './entities';
-export { AUDIT_PARTITIONS, type AuditKind } from './audit';
+export { AUDIT_PARTITIONS, auditEntity, auditPartition, type AuditKind } from './audit';
 export type { AuditColumns, AuditRow } from './audit';
 export type { Incident, Incidents, TimerJob, TimerRun } from './ops';
 
@@ -355,14 +355,30 @@ export class TokenStore {
     return this.call(() => audit.writeAudit(this.audit, entry, columns, kind));
   }
 
-  /** Audit entries of a partition (`audit`: token operations, `events`: event operations) in [from, to). */
-  async *auditBetween(from: number, to: number, partition?: string): AsyncGenerator<audit.AuditRow> {
-    await this.ensureTables();
-    try {
-      yield* audit.auditBetween(this.audit, from, to, partition);
-    } catch (error) {
-      throw storageError(error);
-    }
+  /** Every audit entry of a kind in [from, to), in no particular order (store/audit.ts). */
+  async forEachAudit(
+    from: number,
+    to: number,
+    kind: audit.AuditKind,
+    onRow: (row: audit.AuditRow) => void,
+    layouts?: { days: boolean; legacy: boolean },
+  ): Promise<void> {
+    return this.call(() => audit.forEachAudit(this.audit, from, to, kind, onRow, layouts));
+  }
+
+  /** The report's stored day summaries for days starting in [from, to), by day start. */
+  readAuditSummaries(from: number, to: number): Promise<Map<number, unknown>> {
+    return this.call(() => audit.readAuditSummaries(this.audit, from, to));
+  }
+
+  /** Stores a closed day's report summary; false when too large to store. */
+  writeAuditSummary(day: number, summary: unknown): Promise<boolean> {
+    return this.call(() => audit.writeAuditSummary(this.audit, day, summary));
+  }
+
+  /** Whether a token-operation audit entry older than `time` (ms) exists: the report's "deployed before". */
+  auditExistsBefore(time: number): Promise<boolean> {
+    return this.call(() => audit.auditExistsBefore(this.audit, time));
   }
 
   updateIncidents(
@@ -383,7 +399,7 @@ export class TokenStore {
   }
 
   recentAudit(limit: number): Promise<AuditEntry[]> {
-    return this.call(() => audit.recentAudit(this.audit, limit));
+    return this.call(() => audit.recentAudit(this.audit, limit, this.clock.now()));
   }
 
   deleteAuditBefore(cutoff: number): Promise<number> {

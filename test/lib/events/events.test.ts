@@ -255,7 +255,8 @@ describe('update, cancel, delete, list', () => {
     expect(status.recent_audit.map((a) => a.operation)).not.toContain('create-event');
     const rows = [];
     for await (const row of rawTable(env, `${env.TOKEN_TABLE_NAME}Audit`).listEntities({
-      queryOptions: { filter: odata`PartitionKey eq 'events'` },
+      // One partition per kind and UTC day: `events-<d>` (docs/architecture.md, "Table layout").
+      queryOptions: { filter: odata`PartitionKey ge 'events-' and PartitionKey lt 'events.'` },
     }))
       rows.push(row);
     expect(rows).toEqual([
