@@ -118,7 +118,7 @@ export const ERRORS = Object.freeze({
     'NO_ACTIVE_TOKEN',
     'request',
     409,
-    'No active token exists for this type: acquire one (POST /api/graph-tokens/acquire_token or graph-tokens acquire).',
+    'No active token exists for this type. ropc: acquire one (POST /api/graph-tokens/acquire_token, graph-tokens acquire, or the admin page\'s Acquire). delegated: sign the service account in (the admin page\'s "Sign in the service account", or graph-tokens sign-in).',
   ),
   CREDENTIALS_BLOCKED: info(
     'CREDENTIALS_BLOCKED',

@@ -192,6 +192,10 @@ describe('an administrator', () => {
     await signIn(page, 'admin');
     expect(await page.textContent('#user')).toContain('Admin');
     expect(await page.isVisible('#tokens-empty')).toBe(true);
+    expect(await page.textContent('#tokens-empty')).toContain('Use Acquire');
+    expect(await page.textContent('#status-list')).toContain('password from environment');
+    // ropc never needs the interactive sign-in of the service account: not offered.
+    expect(await page.isVisible('#action-sign-in-service')).toBe(false);
     expect(await page.isDisabled('#action-acquire')).toBe(false);
     expect(await page.isDisabled('#bulk-validate')).toBe(true); // nothing selected
   });

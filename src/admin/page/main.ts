@@ -328,6 +328,12 @@ class AdminPage {
       ? `${block.description.charAt(0).toUpperCase()}${block.description.slice(1)}.`
       : '';
     byId('action-retry-password').hidden = !block || block.rejections >= 3;
+    // The interactive sign-in is the delegated type's way to a token; a ropc service never needs it.
+    const delegated = status.configuration.token_type === 'delegated';
+    byId('action-sign-in-service').hidden = !delegated;
+    byId('tokens-empty').textContent = delegated
+      ? 'No tokens stored yet. Use "Sign in the service account" to get one.'
+      : 'No tokens stored yet. Use Acquire to get one.';
     replace(byId('audit').querySelector('tbody')!, ...renderAudit(status.recent_audit));
   }
 
