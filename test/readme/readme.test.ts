@@ -121,6 +121,17 @@ it('finds the walk-through blocks and marks only those that cannot run here', ()
   expect(BLOCKS.length - RUN.length).toBeLessThanOrEqual(4);
 });
 
+it("prints an IDP= that the sandbox's control routes answer on when pasted (docs/delegated.md)", async () => {
+  const idp = /IDP=(\S+);/.exec(output)?.[1];
+  expect(idp).toBe(`https://localhost:${ports.identityProvider}`);
+  const run = await shell.run(
+    // In a subshell: the README blocks must not inherit these variables.
+    `(\nIDP=${idp}\nCA='--cacert .sandbox/certs/localhost.crt'\ncurl -s $CA -o /dev/null -w '%{http_code}\\n' $IDP/_sandbox/counts\n)`,
+    30_000,
+  );
+  expect(run).toEqual({ exitCode: 0, stdout: '200\n', stderr: '' });
+});
+
 describe.each(RUN.map((b): [number, ShellBlock] => [b.line, b]))(
   'README.md block at line %d',
   (_line, block) => {
