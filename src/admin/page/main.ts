@@ -157,6 +157,10 @@ class AdminPage {
       await this.reload();
     });
     action('tokens-more', () => this.loadMore());
+    // An empty month input renders as "--------- ----" in Chromium: start on the report's default, the
+    // current UTC month, and offer no month after it.
+    const month = byId<HTMLInputElement>('report-month');
+    month.value = month.max = new Date().toISOString().slice(0, 7);
     byId('report-form').addEventListener('submit', (event) => {
       event.preventDefault();
       void this.showReport();

@@ -146,7 +146,7 @@ export function renderAudit(entries: readonly AuditEntry[]): HTMLTableRowElement
         { class: e.outcome === 'failure' ? 'bad' : 'ok' },
         e.error_code ? `${e.outcome} (${e.error_code})` : e.outcome,
       ),
-      h('td', {}, e.detail ?? ''),
+      h('td', { class: 'detail' }, e.detail ?? ''),
     ),
   );
 }
