@@ -70,31 +70,52 @@ export class ShellSession {
   private count = 0;
   private exited = false;
 
+  /** Called on every chunk of output and on exit: the pending `run` checks whether its block is done. */
+  private onChange: () => void = () => undefined;
+
   constructor(cwd: string, env: NodeJS.ProcessEnv) {
     this.child = spawn('bash', ['--noprofile', '--norc'], { cwd, env });
-    this.child.stdout.on('data', (c: Buffer) => (this.stdout += c.toString('utf8')));
-    this.child.stderr.on('data', (c: Buffer) => (this.stderr += c.toString('utf8')));
-    this.child.once('exit', () => (this.exited = true));
+    this.child.stdout.on('data', (c: Buffer) => {
+      this.stdout += c.toString('utf8');
+      this.onChange();
+    });
+    this.child.stderr.on('data', (c: Buffer) => {
+      this.stderr += c.toString('utf8');
+      this.onChange();
+    });
+    this.child.once('exit', () => {
+      this.exited = true;
+      this.onChange();
+    });
     this.child.stdin.write(`trap 'echo "failed (exit $?): $BASH_COMMAND" >&2' ERR\n`);
   }
 
   async run(code: string, timeoutMs: number): Promise<BlockRun> {
+    if (this.exited) throw new Error('bash has exited: an earlier block ended the session');
     const id = `__README_BLOCK_${++this.count}_DONE__`;
     this.stdout = '';
     this.stderr = '';
-    // `$?` right after the group is the block's last command's status.
-    this.child.stdin.write(
-      `{\n${code}\n} </dev/null\nprintf '\\n${id} %s\\n' "$?"\nprintf '\\n${id}\\n' >&2\n`,
-    );
-    const started = Date.now();
-    const done = (): boolean => this.stdout.includes(`${id} `) && this.stderr.includes(id);
-    while (!done()) {
-      if (this.exited) throw new Error(`bash exited during the block:\n${this.stdout}\n${this.stderr}`);
-      if (Date.now() - started > timeoutMs) {
-        throw new Error(`the block did not finish in ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.onChange = () => undefined;
+        reject(new Error(`the block did not finish in ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`));
+      }, timeoutMs);
+      this.onChange = () => {
+        if (this.stdout.includes(`${id} `) && this.stderr.includes(id)) {
+          clearTimeout(timer);
+          this.onChange = () => undefined;
+          resolve();
+        } else if (this.exited) {
+          clearTimeout(timer);
+          this.onChange = () => undefined;
+          reject(new Error(`bash exited during the block:\n${this.stdout}\n${this.stderr}`));
+        }
+      };
+      // `$?` right after the group is the block's last command's status.
+      this.child.stdin.write(
+        `{\n${code}\n} </dev/null\nprintf '\\n${id} %s\\n' "$?"\nprintf '\\n${id}\\n' >&2\n`,
+      );
+    });
     const status = new RegExp(`\\n?${id} (\\d+)\\n`).exec(this.stdout)!;
     return {
       exitCode: Number(status[1]),
