@@ -7,8 +7,8 @@ import { LOCAL_PORTS, sandboxSettings } from '../../src/sandbox/start';
 import { freePort, shellBlocks, ShellSession, type ShellBlock } from './walkthrough';
 
 /**
- * README.md pasted block by block, as a newcomer does: `npm start` (dist/sandbox/start.js, as start.test.ts
- * runs it) in a fresh folder, then every ```bash/```sh block of the README that is not marked
+ * README.md pasted block by block, as a newcomer does: `npm start` (dist/sandbox/start.js --local-host, as
+ * start.test.ts runs it) in a fresh folder, then every ```bash/```sh block of the README that is not marked
  * `<!-- not run by the README test: why -->`, in order, in ONE bash session (variables carry over), with
  * `npx graph-tokens` resolving to this repository's CLI through the folder's node_modules/.bin. Each block
  * must exit 0, no command in it may fail, it may print nothing on stderr and no problem details.
@@ -84,8 +84,12 @@ beforeAll(async () => {
 
   const shellEnv: NodeJS.ProcessEnv = {
     ...process.env,
-    // node and npx of this test run first; the project's own node_modules/.bin is NOT on PATH.
-    PATH: [dirname(process.execPath), ...(process.env.PATH ?? '').split(':')].join(':'),
+    // node and npx of this test run first; no node_modules/.bin that `npm test` put on PATH: a newcomer's
+    // terminal has none, and `npx graph-tokens` must find the CLI the way it does for them.
+    PATH: [
+      dirname(process.execPath),
+      ...(process.env.PATH ?? '').split(':').filter((d) => !d.includes('node_modules')),
+    ].join(':'),
     npm_config_update_notifier: 'false',
     npm_config_fund: 'false',
   };
