@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { validateBulk } from '../lib/service/events';
@@ -133,15 +134,58 @@ function renderList(list: EventListResult): string {
   return list.continuation_token ? `${rows}\n(more: --continuation-token ${list.continuation_token})` : rows;
 }
 
+/**
+ * A row without an `idempotency_key` gets one derived from its content: importing the same file again
+ * (within the service's 24 h idempotency window) replays those rows instead of creating them twice. The
+ * n-th identical row of a file gets its own key (`-n`), so deliberate duplicates are still created once each.
+ */
+export function withDerivedKeys(items: BulkEventInput[]): BulkEventInput[] {
+  const seen = new Map<string, number>();
+  return items.map((item) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
+    if (item.idempotency_key !== undefined) return item;
+    const digest = createHash('sha256').update(canonicalJson(item)).digest('base64url').slice(0, 32);
+    const n = (seen.get(digest) ?? 0) + 1;
+    seen.set(digest, n);
+    return { ...item, idempotency_key: `import-${digest}${n > 1 ? `-${n}` : ''}` };
+  });
+}
+
+/** JSON with object keys sorted, so the same row read from CSV or JSON hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** One line per row (created / replayed / failed, with the id or the problem), then the counts. */
 function renderSummary(summary: BulkEventSummary, dryRun = false): string {
-  const lines = [
+  const lines: string[] = [];
+  let created = 0;
+  let replayed = 0;
+  for (const r of summary.results) {
+    const row = `  #${r.index + 1}:`;
+    if (r.problem)
+      lines.push(`${row} ${dryRun ? 'invalid' : 'failed'} [${r.problem.code}] ${r.problem.detail}`);
+    else if (dryRun) lines.push(`${row} valid`);
+    else if (r.status === 200) {
+      replayed++;
+      lines.push(`${row} replayed ${r.id ?? ''} (imported before: not created again)`);
+    } else {
+      created++;
+      lines.push(`${row} created  ${r.id ?? ''}`);
+    }
+  }
+  lines.push(
     dryRun
       ? `${summary.created} valid, ${summary.failed} invalid (dry run: nothing sent)`
-      : `${summary.created} created, ${summary.failed} failed`,
-  ];
-  for (const r of summary.results.filter((x) => x.problem)) {
-    lines.push(`  #${r.index + 1}: [${r.problem!.code}] ${r.problem!.detail}`);
-  }
+      : `${created} created, ${replayed} replayed, ${summary.failed} failed`,
+  );
   return lines.join('\n');
 }
 
@@ -158,7 +202,9 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
       .option('--dry-run', 'validate only; send nothing')
       .addHelpText(
         'after',
-        '\nCSV: attendees separated by ";", all_day true/false. Exits 1 when any event failed.\n' +
+        '\nCSV: attendees separated by ";", all_day true/false. Prints one line per row (created, replayed or\n' +
+          'failed) and exits 1 when any event failed. A row without idempotency_key gets one derived from its\n' +
+          'content: importing the same file again within 24 h replays it instead of creating it twice.\n' +
           'Example:\n  graph-tokens events import events.csv --dry-run',
       ),
   ).action(async (file: string, options: CommonOptions & { dryRun?: boolean }) => {
@@ -189,7 +235,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
         run: async (service, ctx) => {
           try {
             return await service.createGroupEvents(
-              items,
+              withDerivedKeys(items),
               { onProgress: (p) => bar.update(p.done, p.total) },
               ctx,
             );

@@ -30,9 +30,11 @@ Every command accepts --json (the HTTP API's JSON) and --help.
 Examples:
   graph-tokens status
   graph-tokens acquire --force
-  graph-tokens sign-in --device-code
+  graph-tokens acquire --retry-blocked-password   (once more, after fixing a rejected password)
+  graph-tokens sign-in --device-code              (GRAPH_TOKEN_TYPE=delegated)
   graph-tokens list --json
   graph-tokens events import events.csv --dry-run
+  graph-tokens report --month 2026-12
   graph-tokens dev-token --role GraphTokens.Admin`,
     );
   registerServiceCommands(program, deps, done);

@@ -19,7 +19,12 @@ import { expiresIn, fields, plural, relative, table } from '../lib/format';
 export function renderStatus(status: StatusReport, now: number): string {
   const cfg = status.configuration;
   const configLines = [
-    `${cfg.valid ? 'valid' : 'INVALID'} (password from ${cfg.password_source.replace('_', ' ')})`,
+    `${cfg.valid ? 'valid' : 'INVALID'} (${
+      // A delegated service has no password: it lives on the refresh token of an interactive sign-in.
+      cfg.token_type === 'delegated'
+        ? 'delegated: signed in interactively, no password'
+        : `password from ${cfg.password_source.replace('_', ' ')}`
+    })`,
     ...(cfg.missing.length > 0 ? [`missing: ${cfg.missing.join(', ')}`] : []),
     ...cfg.problems.map((p) => `problem: ${p}`),
   ];

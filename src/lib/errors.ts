@@ -118,19 +118,19 @@ export const ERRORS = Object.freeze({
     'NO_ACTIVE_TOKEN',
     'request',
     409,
-    'No active token exists for this type: acquire one (POST /api/graph-tokens/acquire_token or graph-tokens acquire).',
+    'No active token exists for this type. ropc: acquire one (POST /api/graph-tokens/acquire_token, graph-tokens acquire, or the admin page\'s Acquire). delegated: sign the service account in (the admin page\'s "Sign in the service account", or graph-tokens sign-in).',
   ),
   CREDENTIALS_BLOCKED: info(
     'CREDENTIALS_BLOCKED',
     'credential',
     409,
-    'Entra ID rejected this credential (tenant, client id, username, scopes and password version) earlier; to protect the account from lockout it is not sent again. Fix the cause shown in the block, then store a corrected password as a new secret version (or change GRAPH_USERNAME, the scopes or the app registration): any change unblocks. An administrator may try the same password once more with retry_blocked_password, at most until it was rejected 3 times.',
+    'Entra ID rejected this credential (tenant, client id, username, scopes and password version) earlier; to protect the account from lockout it is not sent again. Fix the cause shown in the block, then store a corrected password (a new version of the Key Vault secret, or the new GRAPH_PASSWORD where the password comes from the environment) or change GRAPH_USERNAME, the scopes or the app registration: any change unblocks. An administrator may try the same password once more with retry_blocked_password, at most until it was rejected 3 times.',
   ),
   CREDENTIALS_REJECTED: info(
     'CREDENTIALS_REJECTED',
     'credential',
     502,
-    'Entra ID (or a proxy or federated identity provider in front of it) refused the password grant with an answer this service does not know; the credential is blocked so it is not sent again. Look the upstream code up at https://login.microsoftonline.com/error, fix the cause, then store a corrected password as a new secret version.',
+    'Entra ID (or a proxy or federated identity provider in front of it) refused the password grant with an answer this service does not know; the credential is blocked so it is not sent again. Look the upstream code up at https://login.microsoftonline.com/error, fix the cause, then store a corrected password (a new version of the Key Vault secret, or the new GRAPH_PASSWORD where the password comes from the environment).',
   ),
   NOTIFICATION_FAILED: info(
     'NOTIFICATION_FAILED',
@@ -276,7 +276,7 @@ export const AADSTS_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze(
     'INVALID_CREDENTIALS',
     'credential',
     502,
-    'Wrong username or password for the service account. Update the password secret in Key Vault (a new secret version unblocks the service) and check GRAPH_USERNAME.',
+    'Wrong username or password for the service account. Check GRAPH_USERNAME and store the right password: a new version of the Key Vault secret, or the new GRAPH_PASSWORD where the password comes from the environment (local development). Either change unblocks the service.',
   ),
   '50034': info(
     'USER_NOT_FOUND',
@@ -294,7 +294,7 @@ export const AADSTS_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze(
     'PASSWORD_EXPIRED',
     'credential',
     502,
-    "The service account's password has expired. Set a new password, store it in Key Vault, and consider a non-expiring password policy for this account.",
+    "The service account's password has expired. Set a new password, store it (a new version of the Key Vault secret, or GRAPH_PASSWORD locally), and consider a non-expiring password policy for this account.",
   ),
   '50057': info(
     'ACCOUNT_DISABLED',
@@ -324,7 +324,7 @@ export const AADSTS_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze(
     'CREDENTIAL_VALIDATION_FAILED',
     'credential',
     502,
-    "Entra ID could not validate the service account's username or password. Check GRAPH_USERNAME and store the correct password as a new secret version.",
+    "Entra ID could not validate the service account's username or password. Check GRAPH_USERNAME and store the correct password (a new Key Vault secret version, or GRAPH_PASSWORD locally).",
   ),
   '50056': info(
     'PASSWORD_NOT_SET',
@@ -336,7 +336,7 @@ export const AADSTS_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze(
     'ON_PREMISES_PASSWORD_EXPIRED',
     'credential',
     502,
-    "The service account's on-premises Active Directory password has expired (pass-through or federated sign-in). Reset it on-premises, let it sync, then store the new password as a new secret version.",
+    "The service account's on-premises Active Directory password has expired (pass-through or federated sign-in). Reset it on-premises, let it sync, then store the new password (a new Key Vault secret version, or GRAPH_PASSWORD locally).",
   ),
   '53003': info(
     'BLOCKED_BY_CONDITIONAL_ACCESS',
@@ -366,13 +366,13 @@ export const AADSTS_ERRORS: Readonly<Record<string, ErrorInfo>> = Object.freeze(
     'PASSWORD_CHANGE_REQUIRED_RISK',
     'credential',
     502,
-    "Entra ID requires a password change because of account risk (Identity Protection). Review the risk, reset the service account's password, and store it as a new secret version.",
+    "Entra ID requires a password change because of account risk (Identity Protection). Review the risk, reset the service account's password, and store it (a new Key Vault secret version, or GRAPH_PASSWORD locally).",
   ),
   '50142': info(
     'PASSWORD_CHANGE_REQUIRED',
     'credential',
     502,
-    'A Conditional Access policy requires a password change for the service account. Reset the password and store it as a new secret version.',
+    'A Conditional Access policy requires a password change for the service account. Reset the password and store it (a new Key Vault secret version, or GRAPH_PASSWORD locally).',
   ),
   '65001': info(
     'CONSENT_REQUIRED',

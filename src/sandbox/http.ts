@@ -191,8 +191,13 @@ export function dropConnection(req: IncomingMessage): void {
   req.socket.destroy();
 }
 
+/**
+ * A response held back by a `delay` fault or latency. Unref'd: a delayed answer the client gave up on (a
+ * timeout, an aborted lease) must not keep the process alive for seconds after the test or the sandbox
+ * ended — the listening server keeps it alive while the sandbox runs.
+ */
 export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** The bearer token of a request, or undefined. The scheme name is case-insensitive (RFC 7235). */

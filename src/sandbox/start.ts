@@ -317,9 +317,10 @@ async function main(): Promise<void> {
             ? 'ropc (password) — but --mfa refuses every password grant: set "GRAPH_TOKEN_TYPE": "delegated" in local.settings.json and restart (docs/delegated.md)'
             : 'ropc (password); GRAPH_TOKEN_TYPE=delegated for the MFA walk-through (docs/delegated.md)',
       ]);
+      // The control routes hang off the identity provider's origin, not off the issuer printed above.
       summary.push([
         'Faults',
-        'docs/sandbox.md (wrong password, MFA, 429, 5xx, slow responses, short token lifetimes)',
+        `IDP=${started.idp?.authorityHost ?? config.authorityHost}; curl -k $IDP/_sandbox/faults … (docs/sandbox.md: wrong password, MFA, 429, 5xx, slow responses, short token lifetimes)`,
       ]);
     }
     if (!config.report.valid) {

@@ -137,6 +137,8 @@ test('the token table of 10 000 rows shows the active token first and pages with
 
 test('the Report view draws the month: chart, figures, errors with hints, block periods', async () => {
   const { page, problems } = await open();
+  // The month starts on the current one (an empty month input renders as "--------- ----").
+  expect(await page.inputValue('#report-month')).toBe(new Date().toISOString().slice(0, 7));
   await page.fill('#report-month', '2026-11');
   await page.click('#report-show');
   await page.waitForSelector('#report-summary');
@@ -155,6 +157,19 @@ test('the Report view draws the month: chart, figures, errors with hints, block 
   expect(errors).toMatch(/Wrong username or password/);
   expect(await page.textContent('#report-blocks')).toMatch(/ropc: 2026-11-20T08:00[\s\S]*2026-11-22T08:00/);
   expect(await page.textContent('#report-no-token')).toMatch(/\d+ min/);
+  // Layout at 1280 px: the chart uses the page's width, and no table is wider than its frame or the page.
+  const layout = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth - window.innerWidth,
+    chart: document.querySelector('.chart-box')!.getBoundingClientRect().width,
+    section: document.querySelector('#report')!.getBoundingClientRect().width,
+    overflowing: [...document.querySelectorAll('#report .table-wrap, #audit')].filter((el) => {
+      const wrap = el.closest('.table-wrap')!;
+      return wrap.scrollWidth > wrap.clientWidth;
+    }).length,
+  }));
+  expect(layout.page).toBeLessThanOrEqual(0);
+  expect(layout.chart).toBeGreaterThanOrEqual(layout.section - 1);
+  expect(layout.overflowing).toBe(0);
   await page.locator('#report-heading').scrollIntoViewIfNeeded();
   const section = page.locator('section', { has: page.locator('#report-heading') });
   await section.screenshot({ path: join(ARTIFACTS, '08-report.png') });

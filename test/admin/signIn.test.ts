@@ -72,6 +72,13 @@ test('an administrator signs the service account in from the admin page; anyone 
     await page.click('#sign-in-admin');
     await page.waitForSelector('#status-list');
     expect(await page.getAttribute('#token-types [data-type="delegated"]', 'data-state')).toBe('none');
+    // Delegated: the page points at the sign-in, never at Acquire, and has no password to speak of.
+    expect(await page.textContent('#current-token')).toBe('none — use "Sign in the service account"');
+    expect(await page.textContent('#tokens-empty')).toContain('Sign in the service account');
+    expect(await page.textContent('#status-list')).toContain(
+      'delegated: signed in interactively, no password',
+    );
+    expect(await page.textContent('#status-list')).not.toContain('password from');
 
     // The administrator picks their own account: refused, nothing stored.
     await signInServiceAccount(page, ADMIN);

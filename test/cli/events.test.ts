@@ -34,7 +34,7 @@ describe('graph-tokens events', () => {
     const dry = await runCli(['events', 'import', 'events.csv', '--dry-run'], { env, cwd });
     expect(dry.code).toBe(2);
     expect(dry.stdout).toContain('2 valid, 1 invalid (dry run: nothing sent)');
-    expect(dry.stdout).toContain('#3: [INVALID_REQUEST] events[2].end: must be after start');
+    expect(dry.stdout).toContain('#3: invalid [INVALID_REQUEST] events[2].end: must be after start');
     expect(sandbox.graph.events.length).toBe(before);
 
     const run = await runCli(['events', 'import', 'events.csv', '--json'], { env, cwd });

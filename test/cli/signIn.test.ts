@@ -113,6 +113,10 @@ test('sign-in --device-code prints the message, waits for approval, stores the t
   expect(status.code).toBe(0);
   expect(JSON.parse(status.stdout)).toMatchObject({ token: { token_type: 'delegated', source: 'storage' } });
   expect(sandbox.idp.counts.token).toBe(0);
+
+  // Status says where the delegated token comes from, not "password from none".
+  const text = await runCli(['status'], { env, cwd: tempDir() });
+  expect(text.stdout).toMatch(/^Configuration\s+valid \(delegated: signed in interactively, no password\)$/m);
 });
 
 test('sign-in --device-code approved as another user exits 1 with SIGN_IN_WRONG_ACCOUNT', async () => {

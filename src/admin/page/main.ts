@@ -157,6 +157,10 @@ class AdminPage {
       await this.reload();
     });
     action('tokens-more', () => this.loadMore());
+    // An empty month input renders as "--------- ----" in Chromium: start on the report's default, the
+    // current UTC month, and offer no month after it.
+    const month = byId<HTMLInputElement>('report-month');
+    month.value = month.max = new Date().toISOString().slice(0, 7);
     byId('report-form').addEventListener('submit', (event) => {
       event.preventDefault();
       void this.showReport();
@@ -328,6 +332,12 @@ class AdminPage {
       ? `${block.description.charAt(0).toUpperCase()}${block.description.slice(1)}.`
       : '';
     byId('action-retry-password').hidden = !block || block.rejections >= 3;
+    // The interactive sign-in is the delegated type's way to a token; a ropc service never needs it.
+    const delegated = status.configuration.token_type === 'delegated';
+    byId('action-sign-in-service').hidden = !delegated;
+    byId('tokens-empty').textContent = delegated
+      ? 'No tokens stored yet. Use "Sign in the service account" to get one.'
+      : 'No tokens stored yet. Use Acquire to get one.';
     replace(byId('audit').querySelector('tbody')!, ...renderAudit(status.recent_audit));
   }
 

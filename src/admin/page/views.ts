@@ -3,6 +3,15 @@ import { expiresIn, relative } from '../../lib/format';
 import type { AuditEntry, StatusReport, TokenRecord } from '../../lib/types';
 import { h } from './dom';
 
+/**
+ * Where the credential comes from. A delegated service stores no password (it lives on the refresh token
+ * of an interactive sign-in), so "password from none" would read like a fault.
+ */
+export function credentialSource(cfg: StatusReport['configuration']): string {
+  if (cfg.token_type === 'delegated') return 'delegated: signed in interactively, no password';
+  return `password from ${cfg.password_source === 'key_vault' ? 'Key Vault' : cfg.password_source}`;
+}
+
 export function renderStatus(status: StatusReport, now: number): HTMLElement {
   const cfg = status.configuration;
   const t = status.tokens;
@@ -17,7 +26,7 @@ export function renderStatus(status: StatusReport, now: number): HTMLElement {
     ...item(
       'Configuration',
       h('span', { class: cfg.valid ? 'ok' : 'bad', id: 'config-state' }, cfg.valid ? 'valid' : 'invalid'),
-      ` · password from ${cfg.password_source.replace('_', ' ')}`,
+      ` · ${credentialSource(cfg)}`,
       cfg.missing.length > 0 ? h('span', { class: 'block' }, `Missing: ${cfg.missing.join(', ')}`) : null,
       ...cfg.problems.map((p) => h('span', { class: 'block' }, `Problem: ${p}`)),
     ),
@@ -36,7 +45,13 @@ export function renderStatus(status: StatusReport, now: number): HTMLElement {
             ` · refreshed ${c.refresh_count}× · used ${c.usage_count}×`,
             c.last_error ? errorBlock(c) : null,
           )
-        : h('span', { id: 'current-token' }, 'none — use Acquire'),
+        : h(
+            'span',
+            { id: 'current-token' },
+            cfg.token_type === 'delegated'
+              ? 'none — use "Sign in the service account"'
+              : 'none — use Acquire',
+          ),
     ),
     ...item(
       'Token types',
@@ -131,7 +146,7 @@ export function renderAudit(entries: readonly AuditEntry[]): HTMLTableRowElement
         { class: e.outcome === 'failure' ? 'bad' : 'ok' },
         e.error_code ? `${e.outcome} (${e.error_code})` : e.outcome,
       ),
-      h('td', {}, e.detail ?? ''),
+      h('td', { class: 'detail' }, e.detail ?? ''),
     ),
   );
 }
