@@ -258,6 +258,24 @@ export const ERRORS = Object.freeze({
     503,
     'Microsoft Graph may or may not have created the event and could not be asked. Retry with the same Idempotency-Key: the event is never created twice.',
   ),
+  GROUP_NOT_ALLOWED: info(
+    'GROUP_NOT_ALLOWED',
+    'request',
+    400,
+    'Use one of the calendars the service allows (GET /api/calendars lists them; an alias or a group id of GRAPH_GROUP_IDS), or ask the operator to add the group to GRAPH_GROUP_IDS.',
+  ),
+  SYNC_IN_PROGRESS: info(
+    'SYNC_IN_PROGRESS',
+    'request',
+    409,
+    'Another sync of this scope in this calendar is running. Wait for it to finish and run the sync again (it converges); a sync that died releases the scope when its lease expires (2 minutes).',
+  ),
+  EXTERNAL_ID_IN_OTHER_SCOPE: info(
+    'EXTERNAL_ID_IN_OTHER_SCOPE',
+    'request',
+    409,
+    'This external_id belongs to an event of another scope of yours in this calendar. Use a different external_id, or remove it from the other scope first (sync that scope without it).',
+  ),
   INVALID_REQUEST: info('INVALID_REQUEST', 'request', 400, 'Correct the request as the message says.'),
   INTERNAL: info(
     'INTERNAL',
