@@ -817,6 +817,7 @@ describe('app settings', () => {
       'GRAPH_TENANT',
       'GRAPH_USERNAME',
       'GRAPH_GROUP_ID',
+      'GRAPH_GROUP_IDS',
       'GRAPH_AUTHORITY_HOST',
       'GRAPH_API_BASE_URL',
       'GRAPH_SCOPES',
