@@ -64,6 +64,11 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     localOnly: true,
   }),
   s('GRAPH_GROUP_ID', 'events', 'The Microsoft 365 group whose calendar receives events'),
+  s(
+    'EVENT_ATTENDEE_DOMAINS',
+    'optional',
+    'Comma-separated e-mail domains event attendees may have (default: any)',
+  ),
   s('GRAPH_SCOPES', 'optional', 'Delegated scopes, space separated', { default: DEFAULT_SCOPES }),
   s('GRAPH_AUTHORITY_HOST', 'optional', 'Entra ID host (national clouds)', {
     default: 'https://login.microsoftonline.com',
@@ -185,6 +190,8 @@ export interface Config {
   readonly passwordSecretName: string;
   readonly encryptionKeySecretName: string;
   readonly groupId: string | undefined;
+  /** `EVENT_ATTENDEE_DOMAINS`, lower case; empty: any domain (docs/events.md, "Ownership and roles"). */
+  readonly eventAttendeeDomains: readonly string[];
   readonly scopes: readonly string[];
   readonly authorityHost: string;
   readonly graphBaseUrl: string;
@@ -419,6 +426,12 @@ export function loadConfig(env: Environment = process.env): Config {
     encryptionKeySecretName:
       get('TOKEN_ENCRYPTION_KEY_SECRET_NAME') ?? def('TOKEN_ENCRYPTION_KEY_SECRET_NAME'),
     groupId: get('GRAPH_GROUP_ID'),
+    eventAttendeeDomains: Object.freeze(
+      (get('EVENT_ATTENDEE_DOMAINS') ?? '')
+        .split(',')
+        .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+        .filter((d) => d !== ''),
+    ),
     scopes: Object.freeze(scopes),
     authorityHost,
     graphBaseUrl,

@@ -10,7 +10,7 @@ import {
   isKnownTimeZone,
   toGraphDateTime,
   wallClock,
-} from '../../lib/service/events/time';
+} from '../../lib/calendar/time';
 
 export interface SandboxGraphEvent {
   id: string;
