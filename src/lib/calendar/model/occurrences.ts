@@ -3,7 +3,7 @@
  * "Recurrence"). A series is wall-clock: "weekly at 09:00 in Europe/Amsterdam" is 09:00 local on every
  * date, so its instants move by an hour in UTC when the clocks change. Pure.
  */
-import { fromGraphDateTime } from '../../service/events/time';
+import { fromGraphDateTime } from '../time';
 import type { Recurrence } from './recurrence';
 
 /** Days of the week in JavaScript's order (`getUTCDay()`: 0 is Sunday), as Graph spells them. */

@@ -3,7 +3,7 @@
  * and Graph's `patternedRecurrence` both ways (docs/calendar-model.md, "Recurrence"). Pure.
  */
 import { z } from 'zod';
-import { instantsOf, parseInstant, wallClock } from '../../service/events/time';
+import { instantsOf, parseInstant, wallClock } from '../time';
 import {
   dateOf,
   dayNumber,

@@ -8,7 +8,7 @@ import {
   toGraphRecurrence,
   type Recurrence,
 } from '../../../../src/lib/calendar/model/recurrence';
-import { wallClock } from '../../../../src/lib/service/events/time';
+import { wallClock } from '../../../../src/lib/calendar/time';
 
 const AMS = 'Europe/Amsterdam';
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000', '');
