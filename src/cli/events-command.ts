@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { validateBulk } from '../lib/service/events';
+import { validateBulk } from '../lib/calendar';
 import type { BulkEventInput, BulkEventSummary, EventListResult, GroupEvent } from '../lib/types';
 import { type CliDeps, type CommonOptions, print, reportFailure, runServiceCommand } from './context';
 import { EXIT, type ExitCode, usageError } from './failure';
@@ -15,6 +15,11 @@ import { withCommonOptions } from './options';
 import type { ProgressStream } from './progress';
 
 type Done = (code: ExitCode) => void;
+
+/** Every events command takes `--group` (an allowed calendar's alias or group id). */
+type GroupOptions = CommonOptions & { group?: string };
+const withGroup = (command: Command): Command =>
+  withCommonOptions(command).option('--group <alias>', 'the calendar: an allowed alias or group id');
 
 const CSV_COLUMNS = [
   'subject',
@@ -150,7 +155,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     .command('events')
     .description('group calendar events (GRAPH_GROUP_ID) with the managed token');
 
-  withCommonOptions(
+  withGroup(
     events
       .command('import')
       .description('create up to 1 000 events from a .json array or a .csv with a header row')
@@ -161,7 +166,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
         '\nCSV: attendees separated by ";", all_day true/false. Exits 1 when any event failed.\n' +
           'Example:\n  graph-tokens events import events.csv --dry-run',
       ),
-  ).action(async (file: string, options: CommonOptions & { dryRun?: boolean }) => {
+  ).action(async (file: string, options: GroupOptions & { dryRun?: boolean }) => {
     let items: BulkEventInput[];
     try {
       items = readEventsFile(resolve(deps.cwd, file));
@@ -190,7 +195,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
           try {
             return await service.createGroupEvents(
               items,
-              { onProgress: (p) => bar.update(p.done, p.total) },
+              { onProgress: (p) => bar.update(p.done, p.total), group: options.group },
               ctx,
             );
           } finally {
@@ -203,35 +208,39 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     );
   });
 
-  withCommonOptions(
+  withGroup(
     events
       .command('list')
       .description('events between two instants (calendar view; default: the next 30 days)')
       .option('--from <instant>', 'start, ISO 8601 with an offset (default: now)')
       .option('--to <instant>', 'end, ISO 8601 with an offset (default: from + 30 days)')
       .option('--continuation-token <token>', 'the page after a previous `events list`'),
-  ).action(async (options: CommonOptions & { from?: string; to?: string; continuationToken?: string }) => {
+  ).action(async (options: GroupOptions & { from?: string; to?: string; continuationToken?: string }) => {
     done(
       await runServiceCommand(deps, options, {
         progress: 'Listing events',
-        run: (service) =>
-          service.listGroupEvents({
-            from: options.from,
-            to: options.to,
-            continuationToken: options.continuationToken,
-          }),
+        run: (service, ctx) =>
+          service.listGroupEvents(
+            {
+              from: options.from,
+              to: options.to,
+              continuationToken: options.continuationToken,
+              group: options.group,
+            },
+            ctx,
+          ),
         render: renderList,
         exitCode: () => EXIT.ok,
       }),
     );
   });
 
-  withCommonOptions(events.command('get').description('show one event').argument('<id>', 'event id')).action(
-    async (id: string, options: CommonOptions) => {
+  withGroup(events.command('get').description('show one event').argument('<id>', 'event id')).action(
+    async (id: string, options: GroupOptions) => {
       done(
         await runServiceCommand(deps, options, {
           progress: 'Reading event',
-          run: (service) => service.getGroupEvent(id),
+          run: (service, ctx) => service.getGroupEvent(id, { group: options.group }, ctx),
           render: renderEvent,
           exitCode: () => EXIT.ok,
         }),
@@ -239,7 +248,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     },
   );
 
-  withCommonOptions(
+  withGroup(
     events
       .command('update')
       .description('change some fields of an event')
@@ -252,7 +261,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
   ).action(
     async (
       id: string,
-      options: CommonOptions & {
+      options: GroupOptions & {
         subject?: string;
         start?: string;
         end?: string;
@@ -270,7 +279,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
       done(
         await runServiceCommand(deps, options, {
           progress: 'Updating event',
-          run: (service, ctx) => service.updateGroupEvent(id, patch, ctx),
+          run: (service, ctx) => service.updateGroupEvent(id, patch, { group: options.group }, ctx),
           render: renderEvent,
           exitCode: () => EXIT.ok,
         }),
@@ -278,18 +287,18 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     },
   );
 
-  withCommonOptions(
+  withGroup(
     events
       .command('cancel')
       .description('cancel a meeting (Graph sends the cancellation to the attendees; organizer only)')
       .argument('<id>', 'event id')
       .option('--comment <text>', 'message sent with the cancellation'),
-  ).action(async (id: string, options: CommonOptions & { comment?: string }) => {
+  ).action(async (id: string, options: GroupOptions & { comment?: string }) => {
     done(
       await runServiceCommand(deps, options, {
         progress: 'Cancelling event',
         run: async (service, ctx) => {
-          await service.cancelGroupEvent(id, { comment: options.comment }, ctx);
+          await service.cancelGroupEvent(id, { comment: options.comment, group: options.group }, ctx);
           return { success: true, id, cancelled: true };
         },
         render: () => `Cancelled ${id}.`,
@@ -297,17 +306,17 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     );
   });
 
-  withCommonOptions(
+  withGroup(
     events
       .command('delete')
       .description('delete an event (no cancellation message)')
       .argument('<id>', 'event id'),
-  ).action(async (id: string, options: CommonOptions) => {
+  ).action(async (id: string, options: GroupOptions) => {
     done(
       await runServiceCommand(deps, options, {
         progress: 'Deleting event',
         run: async (service, ctx) => {
-          await service.deleteGroupEvent(id, ctx);
+          await service.deleteGroupEvent(id, { group: options.group }, ctx);
           return { success: true, id, deleted: true };
         },
         render: () => `Deleted ${id}.`,

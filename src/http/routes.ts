@@ -21,8 +21,8 @@ export interface EndpointDefinition {
   /** Route template below the `api` prefix, in Functions syntax (`graph-tokens/{id}/deactivate`). */
   readonly route: string;
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** `null`: anonymous. */
-  readonly role: Role | null;
+  /** `null`: anonymous; several: any of them (docs/http.md, "Authentication and roles"). */
+  readonly role: Role | readonly Role[] | null;
   /** On an anonymous route: a caller who sends a bearer token must carry this role, and gets more. */
   readonly optionalRole?: Role;
   readonly summary: string;
@@ -204,7 +204,7 @@ export const ENDPOINTS = Object.freeze({
       },
     ],
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get body() {
       return schemas().groupEventBodySchema;
@@ -224,7 +224,7 @@ export const ENDPOINTS = Object.freeze({
     description:
       'Answers 200 with a result per item (`index`, `status`, `id` or `problem`): an invalid or refused item never affects the others. Each item may carry its own `idempotency_key`. Bodies up to 4 MiB.',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get body() {
       return schemas().eventBatchBodySchema;
@@ -240,7 +240,7 @@ export const ENDPOINTS = Object.freeze({
     name: 'listEvents',
     route: 'events',
     method: 'GET',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsRead, ROLES.eventsCreate],
     summary: 'Events between two instants (calendar view), one page at a time',
     get query() {
       return schemas().listEventsQuerySchema;
@@ -255,10 +255,10 @@ export const ENDPOINTS = Object.freeze({
     name: 'getEvent',
     route: 'events/{id}',
     method: 'GET',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsRead, ROLES.eventsCreate],
     summary: 'One event',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get params() {
       return schemas().eventIdParamsSchema;
@@ -273,10 +273,10 @@ export const ENDPOINTS = Object.freeze({
     name: 'updateEvent',
     route: 'events/{id}',
     method: 'PATCH',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsCreate, ROLES.eventsManage],
     summary: 'Change some fields of an event',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get params() {
       return schemas().eventIdParamsSchema;
@@ -294,11 +294,11 @@ export const ENDPOINTS = Object.freeze({
     name: 'cancelEvent',
     route: 'events/{id}/cancel',
     method: 'POST',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsCreate, ROLES.eventsManage],
     summary: 'Cancel a meeting; Graph sends the cancellation to the attendees',
     description: 'Only the organizer may cancel: anyone else gets 403 `EVENT_NOT_ORGANIZER`.',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get params() {
       return schemas().eventIdParamsSchema;
@@ -314,10 +314,10 @@ export const ENDPOINTS = Object.freeze({
     name: 'deleteEvent',
     route: 'events/{id}',
     method: 'DELETE',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsCreate, ROLES.eventsManage],
     summary: 'Delete an event (no cancellation message)',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get params() {
       return schemas().eventIdParamsSchema;

@@ -21,9 +21,10 @@ import { TOKEN_TYPES } from '../lib/types';
 import {
   groupEventPatchSchema,
   groupEventSchema,
+  isEventId,
   isKnownTimeZone,
   MAX_BULK_EVENTS,
-} from '../lib/service/events';
+} from '../lib/calendar';
 
 /**
  * Request and response schemas of the HTTP API. Requests are validated with them and
@@ -138,11 +139,24 @@ export const eventBatchBodySchema = z.strictObject({
 export const eventIdParamsSchema = z.strictObject({
   id: z
     .string()
-    .regex(/^[A-Za-z0-9._=+-]{1,512}$/, 'must be an event id as returned by the API')
-    .describe('Event id, as returned by POST /api/events or GET /api/events.'),
+    .refine(isEventId, 'must be an event id as returned by the API (letters, digits, -_=+/; at most 512)')
+    .describe(
+      'Event id, as returned by POST /api/events or GET /api/events (a `/` in it percent-encoded as `%2F`).',
+    ),
 });
 
+const group = z
+  .string()
+  .min(1)
+  .max(64)
+  .optional()
+  .describe('The calendar: an allowed alias or group id (GET /api/calendars); default the first.');
+
+/** Every event route takes `?group=`. */
+export const groupQuerySchema = z.strictObject({ group });
+
 export const listEventsQuerySchema = z.strictObject({
+  group,
   from: isoWithOffset.optional().describe('Start of the calendar view (default: now).'),
   to: isoWithOffset.optional().describe('End of the calendar view (default: from + 30 days).'),
   continuation_token: z.string().min(1).max(4096).optional().describe('From the previous page.'),
@@ -246,7 +260,8 @@ export const statusReportSchema = z.strictObject({
     z.strictObject({
       id: z.string(),
       time: isoTime,
-      actor: z.string(),
+      actor: z.string().describe('The immutable identity: tid:oid, or timer, cli, library.'),
+      actor_name: z.string().nullable().optional().describe('The UPN or application, for display.'),
       operation: z.string(),
       target: z.string(),
       outcome: z.enum(['success', 'failure']),

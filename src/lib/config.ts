@@ -70,6 +70,11 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     'optional',
     'Several allowed calendars: alias=groupId,… (alias [a-z0-9-]{1,32}; a bare group id is its own alias; the first is the default)',
   ),
+  s(
+    'EVENT_ATTENDEE_DOMAINS',
+    'optional',
+    'Comma-separated e-mail domains event attendees may have (default: any)',
+  ),
   s('GRAPH_SCOPES', 'optional', 'Delegated scopes, space separated', { default: DEFAULT_SCOPES }),
   s('GRAPH_AUTHORITY_HOST', 'optional', 'Entra ID host (national clouds)', {
     default: 'https://login.microsoftonline.com',
@@ -193,6 +198,8 @@ export interface Config {
   readonly groupId: string | undefined;
   /** The allowed calendars (`GRAPH_GROUP_IDS`, or `GRAPH_GROUP_ID` as `default`); the first is the default. */
   readonly calendars: readonly CalendarEntry[];
+  /** `EVENT_ATTENDEE_DOMAINS`, lower case; empty: any domain (docs/events.md, "Ownership and roles"). */
+  readonly eventAttendeeDomains: readonly string[];
   readonly scopes: readonly string[];
   readonly authorityHost: string;
   readonly graphBaseUrl: string;
@@ -431,6 +438,12 @@ export function loadConfig(env: Environment = process.env): Config {
       get('TOKEN_ENCRYPTION_KEY_SECRET_NAME') ?? def('TOKEN_ENCRYPTION_KEY_SECRET_NAME'),
     groupId: get('GRAPH_GROUP_ID') ?? calendarList.calendars[0]?.groupId,
     calendars: calendarList.calendars,
+    eventAttendeeDomains: Object.freeze(
+      (get('EVENT_ATTENDEE_DOMAINS') ?? '')
+        .split(',')
+        .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+        .filter((d) => d !== ''),
+    ),
     scopes: Object.freeze(scopes),
     authorityHost,
     graphBaseUrl,

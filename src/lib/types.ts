@@ -58,16 +58,27 @@ export interface AcquireResult {
   token: AcquiredToken;
 }
 
-/** Who performs a mutating operation: a caller's `oid`/`upn`/`appid`, or `timer`, `cli`, `library`. */
+/**
+ * Who performs an operation (docs/events.md, "Ownership and roles"). `actor` is the caller's immutable
+ * identity — `tid:oid` for users and for applications (the service principal's `oid`) — or `timer`,
+ * `cli`, `library`; idempotency keys, owners and audit rows are keyed on it, never on the display name.
+ */
 export interface OperationContext {
   actor: string;
+  /** The UPN, or the application's client id: shown beside the actor, never keyed on. */
+  actorName?: string;
+  /** The event roles the caller holds; undefined: an in-process call, which holds every role. */
+  roles?: readonly string[];
   correlationId: string;
 }
 
 export interface AuditEntry {
   id: string;
   time: string;
+  /** The immutable identity (`tid:oid`, or `timer`/`cli`/`library`). */
   actor: string;
+  /** The UPN or application shown beside `actor` (display only). */
+  actor_name?: string | null;
   operation: string;
   target: string;
   outcome: 'success' | 'failure';

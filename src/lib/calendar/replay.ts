@@ -1,4 +1,4 @@
-import type { GroupEvent } from '../../types';
+import type { GroupEvent } from '../types';
 
 /**
  * Events that answer a repeated idempotency key (HTTP 200 instead of 201). A module of its own, free of

@@ -12,23 +12,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ERRORS, GraphTokenError, toGraphTokenError } from '../../errors';
 import { GraphNetworkError, type GraphResponse } from '../../graph';
 import type { GroupEvent, GroupEventInput, OperationContext } from '../../types';
-import { backoffMs, eventError, MAX_ATTEMPTS, withToken } from './call';
-import type { EventDeps } from './deps';
-import { createKeyFilter, EVENT_SELECT, fromGraphEvent, toGraphEvent } from './mapping';
-import { markReplay } from './replay';
-import { assertIdempotencyKey, fingerprint, normalizeEvent, type NormalizedEvent } from './validate';
+import { backoffMs, eventError, MAX_ATTEMPTS, withToken } from '../call';
+import type { EventDeps } from '../deps';
+import { createKeyFilter, EVENT_SELECT, fromGraphEvent, toGraphEvent, UTC_PREFERENCE } from '../mapping';
+import { eventsPath, resolveCalendar, type Calendar } from '../calendars';
+import { assertAttendeeDomains, assertMayCreate, ownerOf } from '../owners';
+import { markReplay } from '../replay';
+import { assertIdempotencyKey, fingerprint, normalizeEvent, type NormalizedEvent } from '../validate';
 
 const BUDGET_MS = 30_000;
 
-export { isReplay } from './replay';
-
-export function groupIdOf(deps: EventDeps): string {
-  const groupId = deps.config.groupId;
-  if (!groupId) throw new GraphTokenError(ERRORS.CONFIGURATION_INVALID, 'GRAPH_GROUP_ID is not set');
-  return groupId;
-}
-
-export const eventsPath = (groupId: string): string => `/groups/${encodeURIComponent(groupId)}/events`;
+export { isReplay } from '../replay';
 
 /** The Graph key of a caller's idempotency key: the same for every instance, so retries converge. */
 export function graphKeyFor(scope: string, key: string): string {
@@ -36,12 +30,10 @@ export function graphKeyFor(scope: string, key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export const UTC_PREFERENCE = { prefer: 'outlook.timezone="UTC"' };
-
 /** The lookup request of the create made with `key` (for `request` or inside a `$batch`). */
-export function lookupUrl(groupId: string, key: string): string {
+export function lookupUrl(calendar: Calendar, key: string): string {
   const query = new URLSearchParams({ $filter: createKeyFilter(key), $select: EVENT_SELECT, $top: '1' });
-  return `${eventsPath(groupId)}?${query.toString().replace(/\+/g, '%20')}`;
+  return `${eventsPath(calendar)}?${query.toString().replace(/\+/g, '%20')}`;
 }
 
 /** The event a lookup answer names, or null when Graph has none with that key. */
@@ -57,12 +49,13 @@ export function lookupResult(response: GraphResponse): GroupEvent | null {
  */
 export async function createOnce(
   deps: EventDeps,
+  calendar: Calendar,
   event: NormalizedEvent,
   key: string,
+  owner: string,
   options: { lookupFirst?: boolean } = {},
 ): Promise<GroupEvent> {
-  const groupId = groupIdOf(deps);
-  const body = toGraphEvent(event, key);
+  const body = toGraphEvent(event, key, owner);
   const started = deps.clock.now();
   let needLookup = options.lookupFirst === true;
   let last: GraphTokenError | undefined;
@@ -71,7 +64,7 @@ export async function createOnce(
     try {
       if (needLookup) {
         const found = await withToken(deps, (token) =>
-          deps.graph.request('GET', lookupUrl(groupId, key), token, { headers: UTC_PREFERENCE }),
+          deps.graph.request('GET', lookupUrl(calendar, key), token, { headers: UTC_PREFERENCE }),
         );
         if (found.status === 200) {
           const existing = lookupResult(found);
@@ -86,7 +79,7 @@ export async function createOnce(
       }
       if (!needLookup) {
         const response = await withToken(deps, (token) =>
-          deps.graph.request('POST', eventsPath(groupId), token, { body, headers: UTC_PREFERENCE }),
+          deps.graph.request('POST', eventsPath(calendar), token, { body, headers: UTC_PREFERENCE }),
         );
         if (response.status === 201 || response.status === 200) return fromGraphEvent(response.body);
         if (response.status !== 429 && response.status < 500) throw eventError(response, 'create');
@@ -114,20 +107,39 @@ export async function createOnce(
   throw last ?? new GraphTokenError(ERRORS.GRAPH_UNAVAILABLE, 'Microsoft Graph could not be reached');
 }
 
-/** `createGroupEvent(event, { idempotencyKey }, ctx)`: the façade delegates here. */
+/**
+ * Where a create goes and for whom: the calendar, the owner stamped on the event (SPEC §4.16), and the
+ * idempotency scope (keys are per caller and per calendar).
+ */
+export interface CreateTarget {
+  readonly calendar: Calendar;
+  readonly owner: string;
+  readonly scope: string;
+}
+
+export function createTarget(calendar: Calendar, ctx: OperationContext): CreateTarget {
+  const owner = ownerOf(ctx);
+  return { calendar, owner, scope: `${owner}\n${calendar.groupId}` };
+}
+
+/** `createGroupEvent(event, { idempotencyKey, group }, ctx)`: the façade delegates here. */
 export async function createGroupEvent(
   deps: EventDeps,
   input: GroupEventInput,
-  options: { idempotencyKey?: string },
+  options: { idempotencyKey?: string; group?: string },
   ctx: OperationContext,
 ): Promise<GroupEvent> {
-  const target = `groups/${deps.config.groupId ?? '-'}/events`;
+  let target = `groups/${options.group ?? deps.config.groupId ?? '-'}/events`;
   try {
+    const calendar = resolveCalendar(deps.config, options.group);
+    target = `groups/${calendar.groupId}/events`;
+    assertMayCreate(ctx);
     const event = normalizeEvent(input);
-    groupIdOf(deps);
+    assertAttendeeDomains(deps.config, event.attendees);
+    const to = createTarget(calendar, ctx);
     const key = options.idempotencyKey;
     if (key === undefined) {
-      const created = await createOnce(deps, event, randomUUID());
+      const created = await createOnce(deps, calendar, event, randomUUID(), to.owner);
       await deps.audit({
         kind: 'events',
         ctx,
@@ -137,7 +149,7 @@ export async function createGroupEvent(
       });
       return created;
     }
-    const { event: result, replayed } = await createWithKey(deps, event, key, ctx.actor);
+    const { event: result, replayed } = await createWithKey(deps, to, event, key);
     await deps.audit({
       kind: 'events',
       ctx,
@@ -165,14 +177,14 @@ export async function createGroupEvent(
 /** A create under a caller's idempotency key (also one item of a bulk create). */
 export async function createWithKey(
   deps: EventDeps,
+  to: CreateTarget,
   event: NormalizedEvent,
   key: string,
-  scope: string,
   field = 'Idempotency-Key',
 ): Promise<{ event: GroupEvent; replayed: boolean }> {
-  const reservation = await reserveKey(deps, event, key, scope, field);
+  const reservation = await reserveKey(deps, to, event, key, field);
   if (reservation.replay) return { event: reservation.replay, replayed: true };
-  const created = await sendReserved(deps, event, key, scope, reservation);
+  const created = await sendReserved(deps, to, event, key, reservation);
   return { event: created, replayed: !reservation.mine };
 }
 
@@ -186,16 +198,16 @@ export interface Reservation {
 
 export async function reserveKey(
   deps: EventDeps,
+  to: CreateTarget,
   event: NormalizedEvent,
   key: string,
-  scope: string,
   field = 'Idempotency-Key',
 ): Promise<Reservation> {
   assertIdempotencyKey(key, field);
   const print = fingerprint(event);
-  const { record, mine } = await deps.idempotency.reserve(scope, key, {
+  const { record, mine } = await deps.idempotency.reserve(to.scope, key, {
     fingerprint: print,
-    graphKey: graphKeyFor(scope, key),
+    graphKey: graphKeyFor(to.scope, key),
   });
   if (!mine && record.fingerprint !== print) {
     throw new GraphTokenError(
@@ -214,21 +226,23 @@ export async function reserveKey(
 /** Sends a reserved create and records its event; a certain failure frees the key again. */
 export async function sendReserved(
   deps: EventDeps,
+  to: CreateTarget,
   event: NormalizedEvent,
   key: string,
-  scope: string,
   reservation: Reservation,
 ): Promise<GroupEvent> {
   let created: GroupEvent;
   try {
     // Not ours: an earlier call sent (or is sending) this key; ask Graph before sending it again.
-    created = await createOnce(deps, event, reservation.graphKey, { lookupFirst: !reservation.mine });
+    created = await createOnce(deps, to.calendar, event, reservation.graphKey, to.owner, {
+      lookupFirst: !reservation.mine,
+    });
   } catch (error) {
     const e = toGraphTokenError(error);
-    if (reservation.mine && e.category === 'request') await deps.idempotency.release(scope, key);
+    if (reservation.mine && e.category === 'request') await deps.idempotency.release(to.scope, key);
     throw e;
   }
-  await deps.idempotency.complete(scope, key, created);
+  await deps.idempotency.complete(to.scope, key, created);
   if (!reservation.mine) markReplay(created);
   return created;
 }

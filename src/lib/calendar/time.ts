@@ -3,7 +3,7 @@
  * `dateTime` without an offset plus a `timeZone`; callers give instants. These pure functions convert
  * between the two with the platform's Intl time-zone data (ICU), daylight saving included.
  */
-import { ERRORS, GraphTokenError } from '../../errors';
+import { ERRORS, GraphTokenError } from '../errors';
 
 export interface GraphDateTime {
   dateTime: string;

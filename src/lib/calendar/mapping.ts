@@ -1,7 +1,7 @@
 /**
  * The service's event ↔ Graph's event resource. Pure functions (docs/events.md).
  */
-import type { GroupEvent } from '../../types';
+import type { GroupEvent } from '../types';
 import {
   allDayGraphDateTime,
   fromGraphDateTime,
@@ -13,21 +13,53 @@ import {
 import type { NormalizedEvent } from './validate';
 
 /**
- * The single-value extended property that carries each create's key (a MAPI named string property in
- * this product's own property set). Graph documents `transactionId` as its de-duplication of client
- * retries but not what a repeat returns, so after an ambiguous failure the service looks the key up by
- * this property before it sends anything again.
+ * The stamps: single-value extended properties (MAPI named string properties in this product's own
+ * property set) written in the create body itself, so no crash can leave an event without them.
+ * - `CreateKey`: each create's key. Graph documents `transactionId` as its de-duplication of client
+ *   retries but not what a repeat returns, so after an ambiguous failure the service looks the key up by
+ *   this property before it sends anything again.
+ * - `Owner`: who the event belongs to (`tid:oid`, or `library`); none → not created by the service.
  */
-export const CREATE_KEY_PROPERTY_ID =
-  'String {6f1d9a52-7c3e-4b8a-9d2f-3e5b8c1a7d40} Name GraphTokenManagerCreateKey';
+const PROPERTY_SET = '{6f1d9a52-7c3e-4b8a-9d2f-3e5b8c1a7d40}';
+export const stampId = (name: string): string => `String ${PROPERTY_SET} Name GraphTokenManager${name}`;
+export const CREATE_KEY_PROPERTY_ID = stampId('CreateKey');
+export const OWNER_PROPERTY_ID = stampId('Owner');
 
-/** `$select` for every read, so the key property and only the needed fields come back. */
+/** The stamps every read expands (others may be added by the sync room). */
+export const STAMP_IDS: readonly string[] = [CREATE_KEY_PROPERTY_ID, OWNER_PROPERTY_ID];
+
+/** Every read asks for instants in UTC (the service answers with `Z` instants). */
+export const UTC_PREFERENCE = { prefer: 'outlook.timezone="UTC"' };
+
+/** `$select` for every read, so only the needed fields come back. */
 export const EVENT_SELECT =
-  'id,webLink,subject,start,end,originalStartTimeZone,isAllDay,location,attendees,isCancelled';
+  'id,webLink,subject,start,end,originalStartTimeZone,isAllDay,location,attendees,isCancelled,type,seriesMasterId';
+
+/** `$expand` of every read: the stamps, and nothing else of the event's extended properties. */
+export const STAMP_EXPAND = `singleValueExtendedProperties($filter=${STAMP_IDS.map((id) => `id eq '${id}'`).join(' or ')})`;
+
+/** The query of a read of one event or a list: `$select` and the stamps. */
+export function readQuery(): Record<string, string> {
+  return { $select: EVENT_SELECT, $expand: STAMP_EXPAND };
+}
 
 /** The `$filter` that finds the event created with `key` (Graph's syntax for extended properties). */
 export function createKeyFilter(key: string): string {
   return `singleValueExtendedProperties/Any(ep: ep/id eq '${CREATE_KEY_PROPERTY_ID}' and ep/value eq '${key.replace(/'/g, "''")}')`;
+}
+
+/** The stamps of a Graph event as read with `STAMP_EXPAND` (property ids compare case-insensitively). */
+export function stampsOf(body: Record<string, unknown>): { owner?: string; createKey?: string } {
+  const props = Array.isArray(body.singleValueExtendedProperties)
+    ? (body.singleValueExtendedProperties as Array<{ id?: unknown; value?: unknown }>)
+    : [];
+  const value = (id: string): string | undefined => {
+    const found = props.find((p) => typeof p.id === 'string' && p.id.toLowerCase() === id.toLowerCase());
+    return typeof found?.value === 'string' ? found.value : undefined;
+  };
+  const owner = value(OWNER_PROPERTY_ID);
+  const createKey = value(CREATE_KEY_PROPERTY_ID);
+  return { ...(owner !== undefined ? { owner } : {}), ...(createKey !== undefined ? { createKey } : {}) };
 }
 
 function graphTimes(event: Pick<NormalizedEvent, 'start' | 'end' | 'time_zone' | 'all_day'>): {
@@ -49,8 +81,8 @@ function graphTimes(event: Pick<NormalizedEvent, 'start' | 'end' | 'time_zone' |
 const attendeesOf = (addresses: string[]): unknown[] =>
   addresses.map((address) => ({ emailAddress: { address }, type: 'required' }));
 
-/** The create body: wall-clock times, `transactionId` and the key property (both `key`). */
-export function toGraphEvent(event: NormalizedEvent, key: string): Record<string, unknown> {
+/** The create body: wall-clock times, `transactionId` and the key property (both `key`), the owner. */
+export function toGraphEvent(event: NormalizedEvent, key: string, owner: string): Record<string, unknown> {
   return {
     subject: event.subject,
     ...graphTimes(event),
@@ -59,7 +91,10 @@ export function toGraphEvent(event: NormalizedEvent, key: string): Record<string
     ...(event.location !== undefined ? { location: { displayName: event.location } } : {}),
     ...(event.attendees.length ? { attendees: attendeesOf(event.attendees) } : {}),
     transactionId: key,
-    singleValueExtendedProperties: [{ id: CREATE_KEY_PROPERTY_ID, value: key }],
+    singleValueExtendedProperties: [
+      { id: CREATE_KEY_PROPERTY_ID, value: key },
+      { id: OWNER_PROPERTY_ID, value: owner },
+    ],
   };
 }
 

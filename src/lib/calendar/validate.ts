@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ERRORS, GraphTokenError } from '../../errors';
-import type { GroupEventInput, GroupEventPatch } from '../../types';
+import { ERRORS, GraphTokenError } from '../errors';
+import type { GroupEventInput, GroupEventPatch } from '../types';
 import { isKnownTimeZone, parseDate, parseInstant } from './time';
 
 export const MAX_ATTENDEES = 500;

@@ -2,9 +2,9 @@
  * Calling Graph for an event operation: the managed token, one forced refresh and one retry on a 401
  * (passing a CAE claims challenge on), and transient failures retried with backoff and `Retry-After`.
  */
-import { ERRORS, GraphTokenError } from '../../errors';
-import { GraphNetworkError, graphError, parseClaimsChallenge, type GraphResponse } from '../../graph';
-import { parseRetryAfter } from '../../retry';
+import { ERRORS, GraphTokenError } from '../errors';
+import { GraphNetworkError, graphError, parseClaimsChallenge, type GraphResponse } from '../graph';
+import { parseRetryAfter } from '../retry';
 import type { EventDeps } from './deps';
 
 export const MAX_ATTEMPTS = 4;
@@ -15,10 +15,10 @@ export async function withToken(
   deps: EventDeps,
   send: (token: string) => Promise<GraphResponse>,
 ): Promise<GraphResponse> {
-  const response = await send(await deps.token({}));
+  const response = await send(await deps.tokens.getAccessToken({}));
   if (response.status !== 401) return response;
   const claims = parseClaimsChallenge(response.headers?.['www-authenticate']);
-  return send(await deps.token({ force: true, ...(claims ? { claims } : {}) }));
+  return send(await deps.tokens.getAccessToken({ force: true, ...(claims ? { claims } : {}) }));
 }
 
 /** Exponential backoff with jitter, at least the server's `Retry-After`. */

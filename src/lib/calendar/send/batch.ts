@@ -19,19 +19,13 @@ import type {
   EventProblem,
   OperationContext,
 } from '../../types';
-import { backoffMs } from './call';
-import {
-  eventsPath,
-  groupIdOf,
-  lookupResult,
-  lookupUrl,
-  reserveKey,
-  UTC_PREFERENCE,
-  type Reservation,
-} from './create';
-import type { EventDeps } from './deps';
-import { fromGraphEvent, toGraphEvent } from './mapping';
-import { MAX_BULK_EVENTS, normalizeEvent, type NormalizedEvent } from './validate';
+import { backoffMs } from '../call';
+import { eventsPath, resolveCalendar } from '../calendars';
+import type { EventDeps } from '../deps';
+import { fromGraphEvent, toGraphEvent, UTC_PREFERENCE } from '../mapping';
+import { assertAttendeeDomains, assertMayCreate } from '../owners';
+import { createTarget, lookupResult, lookupUrl, reserveKey, type Reservation } from './create';
+import { MAX_BULK_EVENTS, normalizeEvent, type NormalizedEvent } from '../validate';
 
 export const BATCH_SIZE = 20;
 const MAX_ITEM_ATTEMPTS = 6;
@@ -72,8 +66,14 @@ async function inPool<T>(items: T[], parallel: number, work: (item: T) => Promis
   );
 }
 
-/** Validates the whole list first: an invalid item is reported and never sent; the others go on. */
-export function validateBulk(items: readonly unknown[]): Array<NormalizedEvent | EventProblem> {
+/**
+ * Validates the whole list first: an invalid item is reported and never sent; the others go on. With
+ * `config`, attendee domains are checked too (EVENT_ATTENDEE_DOMAINS).
+ */
+export function validateBulk(
+  items: readonly unknown[],
+  config?: Pick<EventDeps['config'], 'eventAttendeeDomains'>,
+): Array<NormalizedEvent | EventProblem> {
   if (items.length > MAX_BULK_EVENTS) {
     throw new GraphTokenError(ERRORS.INVALID_REQUEST, `events: at most ${MAX_BULK_EVENTS} per call`);
   }
@@ -83,7 +83,9 @@ export function validateBulk(items: readonly unknown[]): Array<NormalizedEvent |
         throw new GraphTokenError(ERRORS.INVALID_REQUEST, `events[${index}]: must be an object`);
       }
       const { idempotency_key: _key, ...event } = item as BulkEventInput;
-      return normalizeEvent(event, `events[${index}]`);
+      const normalized = normalizeEvent(event, `events[${index}]`);
+      if (config) assertAttendeeDomains(config, normalized.attendees, `events[${index}]`);
+      return normalized;
     } catch (error) {
       return problemOf(error);
     }
@@ -93,10 +95,12 @@ export function validateBulk(items: readonly unknown[]): Array<NormalizedEvent |
 export async function createGroupEvents(
   deps: EventDeps,
   items: readonly BulkEventInput[],
-  options: { onProgress?: (progress: BulkProgress) => void },
+  options: { onProgress?: (progress: BulkProgress) => void; group?: string },
   ctx: OperationContext,
 ): Promise<BulkEventSummary> {
-  const groupId = groupIdOf(deps);
+  const calendar = resolveCalendar(deps.config, options.group);
+  assertMayCreate(ctx);
+  const to = createTarget(calendar, ctx);
   const results: BulkEventResult[] = new Array(items.length);
   const audits: Promise<void>[] = [];
   const progress: BulkProgress = { done: 0, total: items.length, created: 0, failed: 0 };
@@ -123,10 +127,10 @@ export async function createGroupEvents(
     settle(job.index, { status: problem.status, problem });
     // A certain refusal frees the caller's key; an unknown outcome keeps it for the retry to look up.
     const release = job.idempotency?.reservation.mine && toGraphTokenError(error).category === 'request';
-    return release ? deps.idempotency.release(ctx.actor, job.idempotency!.key) : Promise.resolve();
+    return release ? deps.idempotency.release(to.scope, job.idempotency!.key) : Promise.resolve();
   };
 
-  const validated = validateBulk(items);
+  const validated = validateBulk(items, deps.config);
   const jobs: Job[] = [];
   const keyed: Array<{ index: number; event: NormalizedEvent; key: string }> = [];
   validated.forEach((value, index) => {
@@ -137,7 +141,7 @@ export async function createGroupEvents(
     jobs.push({
       index,
       event: value,
-      body: toGraphEvent(value, graphKey),
+      body: toGraphEvent(value, graphKey, to.owner),
       graphKey,
       needLookup: false,
       attempts: 0,
@@ -146,12 +150,12 @@ export async function createGroupEvents(
   });
   await inPool(keyed, STORAGE_PARALLELISM, async ({ index, event, key }) => {
     try {
-      const reservation = await reserveKey(deps, event, key, ctx.actor, `events[${index}].idempotency_key`);
+      const reservation = await reserveKey(deps, to, event, key, `events[${index}].idempotency_key`);
       if (reservation.replay) return settle(index, { status: 200, id: reservation.replay.id });
       jobs.push({
         index,
         event,
-        body: toGraphEvent(event, reservation.graphKey),
+        body: toGraphEvent(event, reservation.graphKey, to.owner),
         graphKey: reservation.graphKey,
         idempotency: { key, reservation },
         needLookup: !reservation.mine,
@@ -170,7 +174,7 @@ export async function createGroupEvents(
     settle(job.index, { status: replayed ? 200 : 201, id });
     if (job.idempotency)
       completions.push(
-        deps.idempotency.complete(ctx.actor, job.idempotency.key, event).catch(() => undefined),
+        deps.idempotency.complete(to.scope, job.idempotency.key, event).catch(() => undefined),
       );
   };
   const retryLater = (job: Job, error: GraphTokenError, retryAfter?: string): Promise<void> | void => {
@@ -191,7 +195,7 @@ export async function createGroupEvents(
   };
 
   let pending = jobs;
-  let token = await deps.token({});
+  let token = await deps.tokens.getAccessToken({});
   while (pending.length > 0) {
     const now = deps.clock.now();
     const ready = pending.filter((j) => j.notBefore <= now).slice(0, BATCH_SIZE);
@@ -204,13 +208,13 @@ export async function createGroupEvents(
         ? {
             id: String(job.index),
             method: 'GET',
-            url: lookupUrl(groupId, job.graphKey),
+            url: lookupUrl(calendar, job.graphKey),
             headers: UTC_PREFERENCE,
           }
         : {
             id: String(job.index),
             method: 'POST',
-            url: eventsPath(groupId),
+            url: eventsPath(calendar),
             body: job.body,
             headers: UTC_PREFERENCE,
           },
@@ -231,7 +235,7 @@ export async function createGroupEvents(
     }
     if (answer.status === 401) {
       const claims = parseClaimsChallenge(answer.headers?.['www-authenticate']);
-      token = await deps.token({ force: true, ...(claims ? { claims } : {}) });
+      token = await deps.tokens.getAccessToken({ force: true, ...(claims ? { claims } : {}) });
       await Promise.all(ready.map((job) => retryLater(job, graphError(answer))));
     } else if (answer.status === 429 || answer.status >= 500 || !answer.responses) {
       // The batch itself was refused (429: nothing ran) or failed (5xx: some items may have run).
@@ -266,7 +270,7 @@ export async function createGroupEvents(
         } else if (item.status === 401) {
           if (!refreshed) {
             const claims = parseClaimsChallenge(item.headers['www-authenticate']);
-            token = await deps.token({ force: true, ...(claims ? { claims } : {}) });
+            token = await deps.tokens.getAccessToken({ force: true, ...(claims ? { claims } : {}) });
             refreshed = true;
           }
           await retryLater(job, graphError(item));

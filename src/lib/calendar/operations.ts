@@ -1,0 +1,285 @@
+/**
+ * Reading, listing, updating, cancelling and deleting group events (docs/events.md). Every operation on
+ * one event reads it first with its stamps and asks `owners.ts` whether this caller may (SPEC §4.16):
+ * nothing is changed before that answer.
+ */
+import { ERRORS, GraphTokenError, toGraphTokenError } from '../errors';
+import type { EventListResult, GroupEvent, GroupEventPatch, OperationContext } from '../types';
+import { callRepeatable, eventError, type EventOperation } from './call';
+import { resolveCalendar, type Calendar } from './calendars';
+import { issueContinuation, readContinuation } from './continuation';
+import type { EventDeps } from './deps';
+import { eventPath } from './ids';
+import { fromGraphEvent, readQuery, stampsOf, storedTimes, toGraphPatch, UTC_PREFERENCE } from './mapping';
+import { assertAccess, assertAttendeeDomains, decideAccess, type EventAccess } from './owners';
+import { isoInstant, parseInstant } from './time';
+import { normalizeEvent, parsePatch } from './validate';
+
+const DAY_MS = 86_400_000;
+const PAGE_SIZE = 50;
+
+export interface GroupOption {
+  group?: string;
+}
+
+const query = (params: Record<string, string>): string =>
+  new URLSearchParams(params).toString().replace(/\+/g, '%20');
+
+/** Runs an operation with its audit entry (mutations only) and the error mapping. */
+export async function audited<T>(
+  deps: EventDeps,
+  ctx: OperationContext,
+  operation: string,
+  target: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    const result = await work();
+    await deps.audit({ kind: 'events', ctx, operation, target, outcome: 'success' });
+    return result;
+  } catch (error) {
+    const e = toGraphTokenError(error);
+    await deps.audit({
+      kind: 'events',
+      ctx,
+      operation,
+      target,
+      outcome: 'failure',
+      detail: e.message,
+      code: e.code,
+    });
+    throw e;
+  }
+}
+
+/** The event as Graph has it (with its stamps), or `EVENT_NOT_FOUND`. */
+export async function fetchRaw(
+  deps: EventDeps,
+  calendar: Calendar,
+  id: string,
+  operation: EventOperation,
+): Promise<Record<string, unknown>> {
+  const path = `${eventPath(calendar, id)}?${query(readQuery())}`;
+  const { response } = await callRepeatable(deps, (token) =>
+    deps.graph.request('GET', path, token, { headers: UTC_PREFERENCE }),
+  );
+  if (response.status !== 200) throw eventError(response, operation);
+  return response.body;
+}
+
+/**
+ * The owner stamp that governs `raw`: its own, or for an occurrence or exception of a series (which
+ * Graph may not give the series' extended properties) its series master's.
+ */
+async function ownerOfRaw(
+  deps: EventDeps,
+  calendar: Calendar,
+  raw: Record<string, unknown>,
+  operation: EventOperation,
+): Promise<string | undefined> {
+  const own = stampsOf(raw).owner;
+  if (own !== undefined) return own;
+  const master = raw.seriesMasterId;
+  if ((raw.type === 'occurrence' || raw.type === 'exception') && typeof master === 'string') {
+    return stampsOf(await fetchRaw(deps, calendar, master, operation)).owner;
+  }
+  return undefined;
+}
+
+/** Reads the event and checks that `ctx` may do `access` to it; returns the raw Graph event. */
+export async function authorize(
+  deps: EventDeps,
+  calendar: Calendar,
+  id: string,
+  ctx: OperationContext,
+  access: EventAccess,
+  operation: EventOperation,
+): Promise<Record<string, unknown>> {
+  const raw = await fetchRaw(deps, calendar, id, operation);
+  assertAccess(ctx, await ownerOfRaw(deps, calendar, raw, operation), access, id);
+  return raw;
+}
+
+export async function getGroupEvent(
+  deps: EventDeps,
+  id: string,
+  options: GroupOption,
+  ctx: OperationContext,
+): Promise<GroupEvent> {
+  const calendar = resolveCalendar(deps.config, options.group);
+  return fromGraphEvent(await authorize(deps, calendar, id, ctx, 'read', 'get'));
+}
+
+/** The `from`/`to` range of a list, checked: `to` after `from`, at most 5 years. */
+export function listRange(
+  deps: Pick<EventDeps, 'clock'>,
+  options: { from?: string; to?: string },
+): { from: number; to: number } {
+  const from = options.from !== undefined ? parseInstant(options.from, 'from') : deps.clock.now();
+  const to = options.to !== undefined ? parseInstant(options.to, 'to') : from + 30 * DAY_MS;
+  if (to <= from) throw new GraphTokenError(ERRORS.INVALID_REQUEST, 'to: must be after from');
+  if (to - from > 5 * 366 * DAY_MS)
+    throw new GraphTokenError(ERRORS.INVALID_REQUEST, 'to: the range may span at most 5 years');
+  return { from, to };
+}
+
+/**
+ * One page of a Graph list (calendar view or a series' instances), filtered to what `ctx` may read, with
+ * a signed continuation token for the next page. A caller holding only `Events.Create` sees its own
+ * events: the page is read and filtered here (a page may then hold fewer than 50 items, even none, with
+ * a continuation token for the rest).
+ */
+export async function listPage(
+  deps: EventDeps,
+  calendar: Calendar,
+  ctx: OperationContext,
+  prefix: string,
+  firstPath: () => string,
+  continuationToken: string | undefined,
+  seriesOwner?: string,
+): Promise<EventListResult> {
+  const binding = { groupId: calendar.groupId, actor: ctx.actor, prefix };
+  const path = continuationToken
+    ? await readContinuation(deps.signing, binding, continuationToken)
+    : firstPath();
+  const { response } = await callRepeatable(deps, (token) =>
+    deps.graph.request('GET', path, token, { headers: UTC_PREFERENCE }),
+  );
+  if (response.status !== 200) throw eventError(response, 'list');
+  const raw = Array.isArray(response.body.value) ? (response.body.value as Record<string, unknown>[]) : [];
+  const items = raw
+    .filter((e) => decideAccess(ctx, stampsOf(e).owner ?? seriesOwner, 'read') === 'allow')
+    .map(fromGraphEvent);
+  const next = await issueContinuation(deps.signing, binding, response.body['@odata.nextLink']);
+  return { items, continuation_token: next };
+}
+
+/** The calendar view between two instants (default: now to 30 days on), a page at a time. */
+export async function listGroupEvents(
+  deps: EventDeps,
+  options: { from?: string; to?: string; continuationToken?: string } & GroupOption,
+  ctx: OperationContext,
+): Promise<EventListResult> {
+  const calendar = resolveCalendar(deps.config, options.group);
+  const prefix = `/groups/${encodeURIComponent(calendar.groupId)}/calendarView?`;
+  return listPage(
+    deps,
+    calendar,
+    ctx,
+    prefix,
+    () => {
+      const { from, to } = listRange(deps, options);
+      return `${prefix}${query({
+        startDateTime: isoInstant(from),
+        endDateTime: isoInstant(to),
+        ...readQuery(),
+        $orderby: 'start/dateTime',
+        $top: String(PAGE_SIZE),
+      })}`;
+    },
+    options.continuationToken,
+  );
+}
+
+/**
+ * A partial update. Times are converted like a create's; when only some of `start`, `end`,
+ * `time_zone`, `all_day` are given, the stored event supplies the others, and the merged times are
+ * checked together (end after start).
+ */
+export function updateGroupEvent(
+  deps: EventDeps,
+  id: string,
+  input: GroupEventPatch,
+  options: GroupOption,
+  ctx: OperationContext,
+): Promise<GroupEvent> {
+  return audited(deps, ctx, 'update-event', id, async () => {
+    const calendar = resolveCalendar(deps.config, options.group);
+    const patch = parsePatch(input);
+    if (patch.attendees) assertAttendeeDomains(deps.config, patch.attendees);
+    const path = eventPath(calendar, id);
+    const raw = await authorize(deps, calendar, id, ctx, 'change', 'update');
+    const touchesTimes = ['start', 'end', 'time_zone', 'all_day'].some((f) => f in patch);
+    let times;
+    if (touchesTimes) {
+      const stored = storedTimes(fromGraphEvent(raw));
+      const allDayChanged = patch.all_day !== undefined && patch.all_day !== stored.all_day;
+      if (allDayChanged && (patch.start === undefined || patch.end === undefined)) {
+        throw new GraphTokenError(
+          ERRORS.INVALID_REQUEST,
+          `${patch.start === undefined ? 'start' : 'end'}: required when all_day changes`,
+        );
+      }
+      times = normalizeEvent({
+        subject: 'x',
+        start: patch.start ?? stored.start,
+        end: patch.end ?? stored.end,
+        time_zone: patch.time_zone ?? stored.time_zone,
+        all_day: patch.all_day ?? stored.all_day,
+      });
+    }
+    const body = toGraphPatch(
+      {
+        ...patch,
+        ...(patch.attendees ? { attendees: patch.attendees.map((a) => a.toLowerCase()) } : {}),
+      },
+      times,
+    );
+    if (Object.keys(body).length === 0) return fromGraphEvent(raw);
+    const { response } = await callRepeatable(deps, (token) =>
+      deps.graph.request('PATCH', `${path}?${query(readQuery())}`, token, {
+        body,
+        headers: UTC_PREFERENCE,
+      }),
+    );
+    if (response.status !== 200) throw eventError(response, 'update');
+    return fromGraphEvent(response.body);
+  });
+}
+
+/**
+ * Cancels a meeting: Graph sends the cancellation (with `comment`) to the attendees. Only the organizer
+ * may; anyone else gets `EVENT_NOT_ORGANIZER`.
+ */
+export function cancelGroupEvent(
+  deps: EventDeps,
+  id: string,
+  options: { comment?: string } & GroupOption,
+  ctx: OperationContext,
+): Promise<void> {
+  return audited(deps, ctx, 'cancel-event', id, async () => {
+    const calendar = resolveCalendar(deps.config, options.group);
+    if (options.comment !== undefined && options.comment.length > 2000) {
+      throw new GraphTokenError(ERRORS.INVALID_REQUEST, 'comment: must be at most 2000 characters');
+    }
+    const path = `${eventPath(calendar, id)}/cancel`;
+    await authorize(deps, calendar, id, ctx, 'change', 'cancel');
+    const body = options.comment !== undefined ? { comment: options.comment } : {};
+    const { response, ambiguous } = await callRepeatable(deps, (token) =>
+      deps.graph.request('POST', path, token, { body }),
+    );
+    // A retried cancel whose first attempt went through finds the event gone.
+    if (response.status === 202 || response.status === 200 || response.status === 204) return;
+    if (ambiguous && response.status === 404) return;
+    throw eventError(response, 'cancel');
+  });
+}
+
+export function deleteGroupEvent(
+  deps: EventDeps,
+  id: string,
+  options: GroupOption,
+  ctx: OperationContext,
+): Promise<void> {
+  return audited(deps, ctx, 'delete-event', id, async () => {
+    const calendar = resolveCalendar(deps.config, options.group);
+    const path = eventPath(calendar, id);
+    await authorize(deps, calendar, id, ctx, 'change', 'delete');
+    const { response, ambiguous } = await callRepeatable(deps, (token) =>
+      deps.graph.request('DELETE', path, token),
+    );
+    if (response.status === 204 || response.status === 200) return;
+    if (ambiguous && response.status === 404) return;
+    throw eventError(response, 'delete');
+  });
+}
