@@ -110,5 +110,16 @@ describe('time zones over HTTP', () => {
     });
     expect(created.status).toBe(201);
     expect(lenient.events[0]!.start).toBe('2027-07-01T07:00:00.000Z');
+    // Switched back to Graph's rule while running (control route).
+    const control = `${lenient.baseUrl.replace(/\/v1\.0$/, '')}/_sandbox/time-zones`;
+    expect((await fetch(control, { method: 'POST', body: JSON.stringify({ policy: 'graph' }) })).status).toBe(
+      204,
+    );
+    expect(await (await fetch(control)).json()).toEqual({ policy: 'graph' });
+    const refused = await call(`/groups/${lenient.groupIds[0]}/events`, {
+      method: 'POST',
+      body: event('Europe/Amsterdam'),
+    });
+    expect(refused.status).toBe(400);
   });
 });

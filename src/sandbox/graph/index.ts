@@ -71,6 +71,12 @@ export interface SandboxGraphOptions {
 
 export const DEFAULT_GROUP_ID = '33333333-3333-4333-8333-333333333333';
 
+/**
+ * Graph's own rule by default: Windows ids and the documented IANA list (a service that forwards any
+ * IANA name, e.g. Europe/Amsterdam, fails here as it would on Graph). `any` is the earlier leniency.
+ */
+export const DEFAULT_ZONE_POLICY: ZonePolicy = 'graph';
+
 function pathOf(route: string): GraphPath {
   if (route === 'me') return 'me';
   if (route === '$batch') return 'batch';
@@ -100,7 +106,7 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     super(server, zeroCounts, parseGraphFault);
     this.baseUrl = `${server.origin}/v1.0`;
     const now = (): number => (options.clock ?? Date).now();
-    this.calendar = new SandboxCalendar(options.timeZones ?? 'graph', now);
+    this.calendar = new SandboxCalendar(options.timeZones ?? DEFAULT_ZONE_POLICY, now);
     this.outlook = new OutlookPerson(this.calendar, () => this.groupIds[0]!);
     for (const id of options.groupIds ?? [DEFAULT_GROUP_ID]) this.addGroup(id, options.groupNames?.[id]);
     this.latencyMs = options.latencyMs ?? 0;
@@ -164,6 +170,11 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
   /** Requests admitted to a group's mailbox within the current budget window. */
   budgetUsed(groupId = this.groupIds[0]!): number {
     return this.mailboxes.used(groupId);
+  }
+
+  /** Which time zones creates and updates accept from now on (`graph` or `any`). */
+  setTimeZonePolicy(policy: ZonePolicy): void {
+    this.calendar.zones = policy;
   }
 
   /** Time each mailbox request takes from now on. */
