@@ -59,7 +59,8 @@ export class SandboxCalendar {
   deduplicated = 0;
 
   constructor(
-    private readonly zones: ZonePolicy = 'graph',
+    /** Which `timeZone` values are accepted; changeable while running (`setTimeZonePolicy`). */
+    public zones: ZonePolicy = 'graph',
     private readonly now: () => number = Date.now,
   ) {}
 

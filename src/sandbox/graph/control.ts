@@ -112,6 +112,18 @@ export async function handleControl(
     sendEmpty(res);
     return true;
   }
+  if (route === 'time-zones') {
+    if (method === 'GET') sendJson(res, 200, { policy: g.calendar.zones });
+    else if (method === 'POST') {
+      const policy = (await body()).policy;
+      if (policy !== 'graph' && policy !== 'any') bad(res, 'policy: graph or any');
+      else {
+        g.calendar.zones = policy;
+        sendEmpty(res);
+      }
+    } else sendMethodNotAllowed(res, 'GET, POST');
+    return true;
+  }
   if (route === 'groups') {
     if (method === 'GET') {
       sendJson(res, 200, { groups: [...g.groups].map(([id, displayName]) => ({ id, displayName })) });

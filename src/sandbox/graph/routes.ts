@@ -228,6 +228,32 @@ function page(
   return body;
 }
 
+/** `GET /me`: the signed-in user from the token; app-only tokens get 400, as on Graph. */
+export function meReply(baseUrl: string, op: Op, claims: Claims): Reply {
+  if (op.method !== 'GET') return notAllowed();
+  if (claims.idtyp === 'app' || claims.scp === undefined) {
+    return errorReply(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+  }
+  const upn = String(claims.upn ?? '');
+  return {
+    status: 200,
+    body: {
+      '@odata.context': `${baseUrl}/$metadata#users/$entity`,
+      businessPhones: [],
+      displayName: claims.name ?? null,
+      givenName: null,
+      jobTitle: null,
+      mail: upn || null,
+      mobilePhone: null,
+      officeLocation: null,
+      preferredLanguage: 'en-US',
+      surname: null,
+      userPrincipalName: upn,
+      id: claims.oid,
+    },
+  };
+}
+
 export function notAllowed(): Reply {
   return errorReply(
     405,
