@@ -1,4 +1,6 @@
 import type { Config } from './config';
+import type { SyncAnswer, SyncRequest } from './calendar/sync/request';
+import type { ManagedEvent, UpsertResult } from './calendar/sync/upsert';
 import type {
   AcquireResult,
   CleanupSummary,
@@ -92,6 +94,30 @@ export interface TokenServiceApi {
     ctx?: OperationContext,
   ): Promise<void>;
   deleteGroupEvent(id: string, options?: { group?: string }, ctx?: OperationContext): Promise<void>;
+  /** Creates, updates the differing fields, or sends nothing (docs/sync.md, "External ids"). */
+  upsertGroupEvent(
+    externalId: string,
+    event: GroupEventInput,
+    options?: { group?: string },
+    ctx?: OperationContext,
+  ): Promise<UpsertResult>;
+  getGroupEventByExternalId(
+    externalId: string,
+    options?: { group?: string },
+    ctx?: OperationContext,
+  ): Promise<ManagedEvent>;
+  deleteGroupEventByExternalId(
+    externalId: string,
+    options?: { group?: string },
+    ctx?: OperationContext,
+  ): Promise<void>;
+  cancelGroupEventByExternalId(
+    externalId: string,
+    options?: { comment?: string; group?: string },
+    ctx?: OperationContext,
+  ): Promise<void>;
+  /** The calendar follows `events` for one scope: the plan (dry run) or its result (docs/sync.md). */
+  syncGroupEvents(request: SyncRequest, ctx?: OperationContext): Promise<SyncAnswer>;
   /** Delegated sign-in (docs/delegated.md): browser flow, started by an administrator. */
   startSignIn(
     options: { redirectUri: string },

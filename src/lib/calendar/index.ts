@@ -25,6 +25,16 @@ import {
 } from './operations';
 import { createGroupEvents, type BulkProgress } from './send/batch';
 import { createGroupEvent } from './send/create';
+import { syncGroupEvents, type SyncDeps } from './sync';
+import type { SyncAnswer, SyncRequest } from './sync/request';
+import {
+  cancelGroupEventByExternalId,
+  deleteGroupEventByExternalId,
+  getGroupEventByExternalId,
+  upsertGroupEvent,
+  type ManagedEvent,
+  type UpsertResult,
+} from './sync/upsert';
 
 export type { EventAuditEntry, EventDeps, SigningPort, TokenPort } from './deps';
 export { allowedCalendars, resolveCalendar, type Calendar } from './calendars';
@@ -34,6 +44,11 @@ export { decideAccess, ownerOf, LIBRARY_OWNER, type AccessVerdict } from './owne
 export { isReplay } from './replay';
 export { validateBulk, BATCH_SIZE, type BulkProgress } from './send/batch';
 export { isKnownTimeZone } from './time';
+export type { SyncDeps } from './sync';
+export { MailboxGates } from './sync/mailbox';
+export type { SyncAnswer, SyncRequest, SyncEventInput } from './sync/request';
+export { MAX_SYNC_BODY_BYTES, MAX_SYNC_EVENTS } from './sync/request';
+export type { ManagedEvent, UpsertResult } from './sync/upsert';
 export {
   groupEventSchema,
   groupEventPatchSchema,
@@ -45,7 +60,53 @@ export {
 
 /** Every operation of the calendar room, for one set of dependencies. */
 export class CalendarService {
-  constructor(readonly deps: EventDeps) {}
+  constructor(
+    readonly deps: EventDeps,
+    /** The sync's lease store and the mailbox gates (docs/sync.md); one per process. */
+    readonly sync?: SyncDeps,
+  ) {}
+
+  private syncDeps(): SyncDeps {
+    if (!this.sync) throw new Error('CalendarService was built without its sync dependencies');
+    return this.sync;
+  }
+
+  upsertGroupEvent(
+    externalId: string,
+    event: GroupEventInput,
+    options: GroupOption,
+    ctx: OperationContext,
+  ): Promise<UpsertResult> {
+    return upsertGroupEvent(this.deps, this.syncDeps().gates, externalId, event, options, ctx);
+  }
+
+  getGroupEventByExternalId(
+    externalId: string,
+    options: GroupOption,
+    ctx: OperationContext,
+  ): Promise<ManagedEvent> {
+    return getGroupEventByExternalId(this.deps, this.syncDeps().gates, externalId, options, ctx);
+  }
+
+  deleteGroupEventByExternalId(
+    externalId: string,
+    options: GroupOption,
+    ctx: OperationContext,
+  ): Promise<void> {
+    return deleteGroupEventByExternalId(this.deps, this.syncDeps().gates, externalId, options, ctx);
+  }
+
+  cancelGroupEventByExternalId(
+    externalId: string,
+    options: { comment?: string } & GroupOption,
+    ctx: OperationContext,
+  ): Promise<void> {
+    return cancelGroupEventByExternalId(this.deps, this.syncDeps().gates, externalId, options, ctx);
+  }
+
+  syncGroupEvents(request: SyncRequest, ctx: OperationContext): Promise<SyncAnswer> {
+    return syncGroupEvents(this.deps, this.syncDeps(), request, ctx);
+  }
 
   createGroupEvent(
     event: GroupEventInput,

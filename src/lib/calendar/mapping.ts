@@ -26,7 +26,12 @@ export const CREATE_KEY_PROPERTY_ID = stampId('CreateKey');
 export const OWNER_PROPERTY_ID = stampId('Owner');
 
 /** The stamps every read expands (others may be added by the sync room). */
-export const STAMP_IDS: readonly string[] = [CREATE_KEY_PROPERTY_ID, OWNER_PROPERTY_ID];
+export const STAMP_IDS: readonly string[] = [
+  CREATE_KEY_PROPERTY_ID,
+  OWNER_PROPERTY_ID,
+  // The sync room's stamps (sync/stamps.ts), so every read returns an event's external id and scope.
+  ...['ExternalKey', 'ExternalId', 'Scope', 'Written'].map(stampId),
+];
 
 /** Every read asks for instants in UTC (the service answers with `Z` instants). */
 export const UTC_PREFERENCE = { prefer: 'outlook.timezone="UTC"' };
@@ -82,7 +87,13 @@ const attendeesOf = (addresses: string[]): unknown[] =>
   addresses.map((address) => ({ emailAddress: { address }, type: 'required' }));
 
 /** The create body: wall-clock times, `transactionId` and the key property (both `key`), the owner. */
-export function toGraphEvent(event: NormalizedEvent, key: string, owner: string): Record<string, unknown> {
+export function toGraphEvent(
+  event: NormalizedEvent,
+  key: string,
+  owner: string,
+  /** More stamps written in the same body (the sync room's external id, scope and `Written`). */
+  stamps: ReadonlyArray<{ id: string; value: string }> = [],
+): Record<string, unknown> {
   return {
     subject: event.subject,
     ...graphTimes(event),
@@ -94,6 +105,7 @@ export function toGraphEvent(event: NormalizedEvent, key: string, owner: string)
     singleValueExtendedProperties: [
       { id: CREATE_KEY_PROPERTY_ID, value: key },
       { id: OWNER_PROPERTY_ID, value: owner },
+      ...stamps,
     ],
   };
 }

@@ -38,7 +38,17 @@ import type {
   ValidateSummary,
 } from '../types';
 import { acquireToken, obtain } from './acquire';
-import { CalendarService, signingFrom, type BulkProgress } from '../calendar';
+import {
+  CalendarService,
+  MailboxGates,
+  signingFrom,
+  type BulkProgress,
+  type ManagedEvent,
+  type SyncAnswer,
+  type SyncRequest,
+  type UpsertResult,
+} from '../calendar';
+import { SyncLeaseStore } from '../store/syncLease';
 import { audit, libraryContext } from './audit';
 import { cleanupOldTokens } from './cleanup';
 import type { ServiceCore, ServiceStats } from './context';
@@ -118,25 +128,34 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     this.core.identity.onRequest = (grant, outcome) => recordIdpRequest(grant, outcome);
     registerMetrics(this.core);
     const core = this.core;
-    this.calendar = new CalendarService({
-      config,
-      clock,
-      logger,
-      graph: core.graph,
-      // The port: the configured token type; a CAE challenge's claims go to the identity provider.
-      tokens: { getAccessToken: (options) => this.tokenFunction()(options) },
-      signing: signingFrom(secrets),
-      audit: (entry) => {
-        // `create-event`, `cancel-event`, … → `create`, `cancel`, …
-        recordEventMetric(core, entry.operation.replace(/-events?$/, ''), entry.outcome);
-        const { ctx, operation, target, outcome } = entry;
-        return audit(core, ctx, operation, target, outcome, entry.detail, entry.code, undefined, 'events');
-      },
-      idempotency: new IdempotencyStore(
-        tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
+    this.calendar = new CalendarService(
+      {
+        config,
         clock,
-      ),
-    });
+        logger,
+        graph: core.graph,
+        // The port: the configured token type; a CAE challenge's claims go to the identity provider.
+        tokens: { getAccessToken: (options) => this.tokenFunction()(options) },
+        signing: signingFrom(secrets),
+        audit: (entry) => {
+          // `create-event`, `cancel-event`, … → `create`, `cancel`, …
+          recordEventMetric(core, entry.operation.replace(/-events?$/, ''), entry.outcome);
+          const { ctx, operation, target, outcome } = entry;
+          return audit(core, ctx, operation, target, outcome, entry.detail, entry.code, undefined, 'events');
+        },
+        idempotency: new IdempotencyStore(
+          tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
+          clock,
+        ),
+      },
+      {
+        leases: new SyncLeaseStore(
+          tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
+          clock,
+        ),
+        gates: new MailboxGates(clock),
+      },
+    );
   }
 
   /** Identity-provider calls made by this instance, by grant (ROPC client). */
@@ -408,6 +427,44 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     ctx: OperationContext = libraryContext(),
   ): Promise<void> {
     return this.withTables(() => this.calendar.deleteGroupEvent(id, options, ctx));
+  }
+
+  upsertGroupEvent(
+    externalId: string,
+    event: GroupEventInput,
+    options: { group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<UpsertResult> {
+    return this.withTables(() => this.calendar.upsertGroupEvent(externalId, event, options, ctx));
+  }
+
+  getGroupEventByExternalId(
+    externalId: string,
+    options: { group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<ManagedEvent> {
+    return this.calendar.getGroupEventByExternalId(externalId, options, ctx);
+  }
+
+  deleteGroupEventByExternalId(
+    externalId: string,
+    options: { group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<void> {
+    return this.withTables(() => this.calendar.deleteGroupEventByExternalId(externalId, options, ctx));
+  }
+
+  cancelGroupEventByExternalId(
+    externalId: string,
+    options: { comment?: string; group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<void> {
+    return this.withTables(() => this.calendar.cancelGroupEventByExternalId(externalId, options, ctx));
+  }
+
+  /** The calendar follows `events` for one scope (docs/sync.md): the plan, or its result. */
+  syncGroupEvents(request: SyncRequest, ctx: OperationContext = libraryContext()): Promise<SyncAnswer> {
+    return this.withTables(() => this.calendar.syncGroupEvents(request, ctx));
   }
 
   private async withTables<T>(work: () => Promise<T>): Promise<T> {

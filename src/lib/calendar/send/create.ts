@@ -53,9 +53,9 @@ export async function createOnce(
   event: NormalizedEvent,
   key: string,
   owner: string,
-  options: { lookupFirst?: boolean } = {},
+  options: { lookupFirst?: boolean; stamps?: ReadonlyArray<{ id: string; value: string }> } = {},
 ): Promise<GroupEvent> {
-  const body = toGraphEvent(event, key, owner);
+  const body = toGraphEvent(event, key, owner, options.stamps);
   const started = deps.clock.now();
   let needLookup = options.lookupFirst === true;
   let last: GraphTokenError | undefined;
