@@ -499,3 +499,16 @@ export type ResponseSchemasMatchServiceTypes = [
 
 /** The OpenAPI document itself (its shape is OpenAPI's; only the version field is checked). */
 export const openApiDocumentSchema = z.looseObject({ openapi: z.string() });
+
+// ---- external ids and sync (docs/sync.md); their request schemas are in syncSchemas.ts
+export * from './syncSchemas';
+
+/** An event as the by-external-id routes return it: the event plus its `external_id`. */
+export const managedEventResponseSchema = groupEventResponseSchema.extend({ external_id: z.string() });
+
+/** `PUT …/by-external-id/{external_id}`: what was done, the fields an update changed, the event. */
+export const upsertResultSchema = z.strictObject({
+  action: z.enum(['create', 'update', 'unchanged']),
+  changes: z.array(z.string()).optional().describe('The fields an update changed.'),
+  event: managedEventResponseSchema,
+});
