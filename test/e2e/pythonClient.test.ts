@@ -57,4 +57,19 @@ describe('the Python client against the local host', () => {
     expect(out.invalid.detail).toMatch(/end/);
     expect(out.invalid.correlation_id).toEqual(expect.any(String));
   }, 60_000);
+
+  it('upserts by external id and syncs with a dry run first', async () => {
+    const out = await python('upsert,sync');
+    expect(out.upsert).toEqual({
+      actions: ['create', 'unchanged', 'update'],
+      changes: ['location'],
+      same_id: true,
+      got: 'Room 2',
+    });
+    const counts = (c: Record<string, number>) => [c.create, c.update, c.unchanged, c.remove];
+    expect(out.sync.dry_run).toBe(true);
+    expect(counts(out.sync.plan)).toEqual([3, 0, 0, 0]);
+    expect(counts(out.sync.applied)).toEqual([3, 0, 0, 0]);
+    expect(counts(out.sync.rerun)).toEqual([0, 0, 2, 1]);
+  }, 60_000);
 });
