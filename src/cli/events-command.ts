@@ -11,6 +11,7 @@ import type { BulkEventInput, BulkEventSummary, EventListResult, GroupEvent } fr
 import { type CliDeps, type CommonOptions, print, reportFailure, runServiceCommand } from './context';
 import { EXIT, type ExitCode, usageError } from './failure';
 import { table } from '../lib/format';
+import { registerEventsSyncCommand } from './events-sync-command';
 import { withCommonOptions } from './options';
 import type { ProgressStream } from './progress';
 
@@ -207,6 +208,8 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
       }),
     );
   });
+
+  registerEventsSyncCommand(events, deps, done);
 
   withGroup(
     events
