@@ -14,6 +14,7 @@ import './deleteEvent';
 import './getEvent';
 import './health';
 import './lifecycle';
+import './listEventOccurrences';
 import './listEvents';
 import './listTokens';
 import './openapi';

@@ -14,7 +14,14 @@ import { GraphNetworkError, type GraphResponse } from '../../graph';
 import type { GroupEvent, GroupEventInput, OperationContext } from '../../types';
 import { backoffMs, eventError, MAX_ATTEMPTS, withToken } from '../call';
 import type { EventDeps } from '../deps';
-import { createKeyFilter, EVENT_SELECT, fromGraphEvent, toGraphEvent, UTC_PREFERENCE } from '../mapping';
+import {
+  createKeyFilter,
+  EVENT_SELECT,
+  fromGraphEvent,
+  preferHeader,
+  toGraphEvent,
+  UTC_PREFERENCE,
+} from '../mapping';
 import { eventsPath, resolveCalendar, type Calendar } from '../calendars';
 import { assertAttendeeDomains, assertMayCreate, ownerOf } from '../owners';
 import { markReplay } from '../replay';
@@ -79,7 +86,10 @@ export async function createOnce(
       }
       if (!needLookup) {
         const response = await withToken(deps, (token) =>
-          deps.graph.request('POST', eventsPath(calendar), token, { body, headers: UTC_PREFERENCE }),
+          deps.graph.request('POST', eventsPath(calendar), token, {
+            body,
+            headers: preferHeader(event.body_type),
+          }),
         );
         if (response.status === 201 || response.status === 200) return fromGraphEvent(response.body);
         if (response.status !== 429 && response.status < 500) throw eventError(response, 'create');
