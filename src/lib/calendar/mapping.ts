@@ -345,6 +345,18 @@ export function fromGraphEvent(body: Record<string, unknown>): GroupEvent {
   };
 }
 
+/**
+ * The event a create answered with. A create's answer carries no extended properties, so the caller's
+ * own zone (what the `TimeZone` stamp holds) is put back here.
+ */
+export function createdEvent(
+  body: Record<string, unknown>,
+  event: Pick<NormalizedEvent, 'time_zone'>,
+): GroupEvent {
+  const created = fromGraphEvent(body);
+  return stampsOf(body).timeZone !== undefined ? created : { ...created, time_zone: event.time_zone };
+}
+
 /** The stored event's times in the caller's terms, to merge a `PATCH` with. */
 export function storedTimes(event: GroupEvent): Times {
   if (!event.all_day)
