@@ -7,6 +7,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { validateBulk } from '../lib/calendar';
+import { formatCompactRecurrence, parseCompactRecurrence } from '../lib/calendar/model/csvRecurrence';
+import { registerOccurrencesCommand } from './events-occurrences';
 import type { BulkEventInput, BulkEventSummary, EventListResult, GroupEvent } from '../lib/types';
 import { type CliDeps, type CommonOptions, print, reportFailure, runServiceCommand } from './context';
 import { EXIT, type ExitCode, usageError } from './failure';
@@ -33,24 +35,61 @@ const CSV_COLUMNS = [
   'location',
   'attendees',
   'idempotency_key',
+  'recurrence',
+  'categories',
+  'online_meeting',
+  'reminder_minutes',
+  'show_as',
+  'importance',
+  'sensitivity',
+  'external_id',
 ] as const;
 
-/** A CSV row → an event: empty cells are absent, `attendees` split on `;`, `all_day` true/false. */
+const BOOLEAN = /^(true|false|yes|no|1|0)$/i;
+
+/** A boolean cell, or a usage error naming the line and column. */
+function csvBoolean(value: string, column: string, line: number): boolean {
+  if (!BOOLEAN.test(value)) {
+    throw usageError(`line ${line}: ${column} must be true or false`, 'Write true or false.');
+  }
+  return /^(true|yes|1)$/i.test(value);
+}
+
+/**
+ * A CSV row → an event: empty cells are absent; `attendees` and `categories` split on `;`; `all_day`
+ * and `online_meeting` true/false; `recurrence` one compact cell (`weekly;days=mon,wed;until=…`);
+ * `reminder_minutes` a number or `none` (no reminder). `external_id` is reserved for `events sync`.
+ */
 function fromCsvRow(row: Record<string, string>, line: number): Record<string, unknown> {
   const event: Record<string, unknown> = {};
+  const list = (value: string): string[] =>
+    value
+      .split(';')
+      .map((a) => a.trim())
+      .filter(Boolean);
   for (const [column, raw] of Object.entries(row)) {
     const value = raw.trim();
     if (value === '') continue;
-    if (column === 'attendees')
-      event.attendees = value
-        .split(';')
-        .map((a) => a.trim())
-        .filter(Boolean);
-    else if (column === 'all_day') {
-      if (!/^(true|false|yes|no|1|0)$/i.test(value)) {
-        throw usageError(`line ${line}: all_day must be true or false`, 'Write true or false.');
+    if (column === 'attendees' || column === 'categories') event[column] = list(value);
+    else if (column === 'all_day' || column === 'online_meeting')
+      event[column] = csvBoolean(value, column, line);
+    else if (column === 'recurrence') {
+      try {
+        event.recurrence = parseCompactRecurrence(value);
+      } catch (error) {
+        throw usageError(
+          `line ${line}: recurrence: ${(error as Error).message}`,
+          'Write e.g. weekly;days=mon,wed;until=2027-05-31 (docs/events.md, "CSV").',
+        );
       }
-      event.all_day = /^(true|yes|1)$/i.test(value);
+    } else if (column === 'reminder_minutes') {
+      if (/^(none|off|null)$/i.test(value)) event.reminder_minutes = null;
+      else if (/^\d{1,5}$/.test(value)) event.reminder_minutes = Number(value);
+      else
+        throw usageError(
+          `line ${line}: reminder_minutes must be a number of minutes or none`,
+          'Write e.g. 15, or none for no reminder.',
+        );
     } else event[column] = value;
   }
   return event;
@@ -123,7 +162,13 @@ function renderEvent(event: GroupEvent): string {
     `id: ${event.id}`,
     `${event.all_day ? 'all day ' : ''}${event.start} → ${event.end} (shown in ${event.time_zone})`,
     ...(event.location ? [`location: ${event.location}`] : []),
-    ...(event.attendees.length ? [`attendees: ${event.attendees.join(', ')}`] : []),
+    ...(event.attendees.length
+      ? [`attendees: ${event.attendees.map((a) => `${a.email} (${a.type}, ${a.response})`).join(', ')}`]
+      : []),
+    ...(event.recurrence ? [`repeats: ${formatCompactRecurrence(event.recurrence)}`] : []),
+    ...(event.series_id ? [`${event.type} of series ${event.series_id}`] : []),
+    ...(event.online_meeting_url ? [`Teams: ${event.online_meeting_url}`] : []),
+    ...(event.categories.length ? [`categories: ${event.categories.join(', ')}`] : []),
     ...(event.web_link ? [`link: ${event.web_link}`] : []),
   ].join('\n');
 }
@@ -164,7 +209,9 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
       .option('--dry-run', 'validate only; send nothing')
       .addHelpText(
         'after',
-        '\nCSV: attendees separated by ";", all_day true/false. Exits 1 when any event failed.\n' +
+        '\nCSV: attendees and categories separated by ";", all_day and online_meeting true/false,\n' +
+          'recurrence e.g. "weekly;days=mon,wed;until=2027-05-31", reminder_minutes a number or none.\n' +
+          'Exits 1 when any event failed.\n' +
           'Example:\n  graph-tokens events import events.csv --dry-run',
       ),
   ).action(async (file: string, options: GroupOptions & { dryRun?: boolean }) => {
@@ -237,6 +284,8 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
       }),
     );
   });
+
+  registerOccurrencesCommand(events, deps, done, withGroup, renderList);
 
   withGroup(events.command('get').description('show one event').argument('<id>', 'event id')).action(
     async (id: string, options: GroupOptions) => {

@@ -15,6 +15,7 @@ import './eventByExternalId';
 import './getEvent';
 import './health';
 import './lifecycle';
+import './listEventOccurrences';
 import './listEvents';
 import './listTokens';
 import './openapi';

@@ -370,6 +370,26 @@ export const ENDPOINTS = Object.freeze({
     },
     problems: [404, 502, 503],
   }),
+  listEventOccurrences: endpoint({
+    name: 'listEventOccurrences',
+    route: 'events/{id}/occurrences',
+    method: 'GET',
+    role: [ROLES.eventsRead, ROLES.eventsCreate],
+    summary: "A series' occurrences and exceptions between two instants, one page at a time",
+    description:
+      'Graph /instances of a series. An occurrence id can be read, changed, cancelled or deleted like any event id; Graph keeps the change as an exception of the series.',
+    get query() {
+      return schemas().listEventsQuerySchema;
+    },
+    get params() {
+      return schemas().eventIdParamsSchema;
+    },
+    successStatus: 200,
+    get response() {
+      return schemas().eventListSchema;
+    },
+    problems: [404, 502, 503],
+  }),
   updateEvent: endpoint({
     name: 'updateEvent',
     route: 'events/{id}',

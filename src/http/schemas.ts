@@ -25,6 +25,7 @@ import {
   isKnownTimeZone,
   MAX_BULK_EVENTS,
 } from '../lib/calendar';
+import { recurrenceSchema } from '../lib/calendar/model/recurrence';
 
 /**
  * Request and response schemas of the HTTP API. Requests are validated with them and
@@ -350,17 +351,43 @@ export const validateSummarySchema = z.strictObject({
 export const groupEventResponseSchema = z
   .strictObject({
     id: z.string(),
+    external_id: z.string().nullable().describe("The caller's external id (calendar sync)."),
     web_link: z.string().nullable(),
     subject: z.string(),
+    body: z.string().nullable(),
+    body_type: z.enum(['html', 'text']),
     start: isoTime,
     end: isoTime,
-    time_zone: z.string(),
+    time_zone: z.string().describe("The caller's IANA zone."),
     all_day: z.boolean(),
     location: z.string().nullable(),
-    attendees: z.array(z.string()),
+    attendees: z.array(
+      z.strictObject({
+        email: z.string(),
+        name: z.string().nullable(),
+        type: z.enum(['required', 'optional', 'resource']),
+        response: z.enum([
+          'none',
+          'organizer',
+          'accepted',
+          'tentatively_accepted',
+          'declined',
+          'not_responded',
+        ]),
+      }),
+    ),
+    type: z.enum(['single', 'series_master', 'occurrence', 'exception']),
+    series_id: z.string().nullable().describe('The series master of an occurrence or exception.'),
+    recurrence: recurrenceSchema.nullable(),
+    online_meeting_url: z.string().nullable().describe('The Teams join URL of an online meeting.'),
+    categories: z.array(z.string()),
+    reminder_minutes: z.number().int().nullable().describe('Minutes before the start; null: no reminder.'),
+    show_as: z.enum(['free', 'tentative', 'busy', 'oof', 'working_elsewhere', 'unknown']),
+    importance: z.enum(['low', 'normal', 'high']),
+    sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']),
     is_cancelled: z.boolean(),
   })
-  .describe('An event; start and end are UTC instants.');
+  .describe('An event (§5.2); start and end are UTC instants.');
 
 export const createdEventSchema = groupEventResponseSchema;
 

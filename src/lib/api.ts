@@ -81,6 +81,13 @@ export interface TokenServiceApi {
     options?: { from?: string; to?: string; continuationToken?: string; group?: string },
     ctx?: OperationContext,
   ): Promise<EventListResult>;
+  /** A series' occurrences and exceptions between two instants; `INVALID_REQUEST` for a single event. */
+  listEventOccurrences(
+    id: string,
+    options?: { from?: string; to?: string; continuationToken?: string; group?: string },
+    ctx?: OperationContext,
+  ): Promise<EventListResult>;
+  /** An occurrence's id changes that occurrence only (Graph keeps it as an exception of the series). */
   updateGroupEvent(
     id: string,
     patch: GroupEventPatch,

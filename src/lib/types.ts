@@ -1,3 +1,4 @@
+import type { Recurrence as EventRecurrence } from './calendar/model/recurrence';
 /**
  * Public shapes of the token service. Field names are `snake_case` because these objects are what the
  * HTTP API, the CLI's `--json` and the admin page show, unchanged.
@@ -231,6 +232,15 @@ export interface RotateKeySummary {
  * An event as callers give it (docs/events.md): `start`/`end` are instants with an offset (dates
  * `YYYY-MM-DD` with `all_day`, end exclusive); `time_zone` is the IANA zone it is shown in.
  */
+/** A recurrence (§5.2): the pattern, its interval and days, and its end (`until` or `count`, or neither). */
+export type { EventRecurrence };
+
+export type AttendeeType = 'required' | 'optional' | 'resource';
+export type ShowAs = 'free' | 'tentative' | 'busy' | 'oof' | 'working_elsewhere';
+
+/** An attendee: an address, or the address with a name and type (default `required`). */
+export type AttendeeInput = string | { email: string; name?: string; type?: AttendeeType };
+
 export interface GroupEventInput {
   subject: string;
   start: string;
@@ -240,28 +250,65 @@ export interface GroupEventInput {
   body?: string;
   body_type?: 'html' | 'text';
   location?: string;
-  attendees?: string[];
+  attendees?: AttendeeInput[];
+  /** The timetable fields (docs/events.md, "Timetables"). */
+  recurrence?: EventRecurrence;
+  online_meeting?: boolean;
+  categories?: string[];
+  /** `null` turns the reminder off. */
+  reminder_minutes?: number | null;
+  show_as?: ShowAs;
+  importance?: 'low' | 'normal' | 'high';
+  sensitivity?: 'normal' | 'personal' | 'private' | 'confidential';
 }
 
-/** `PATCH`: any subset of the same fields. */
-export type GroupEventPatch = Partial<GroupEventInput>;
+/** `PATCH`: any subset of the same fields (`recurrence: null` makes a series a single event). */
+export type GroupEventPatch = Partial<Omit<GroupEventInput, 'recurrence'>> & {
+  recurrence?: EventRecurrence | null;
+};
 
 /** One item of a bulk create: an event, optionally with its own idempotency key. */
 export interface BulkEventInput extends GroupEventInput {
   idempotency_key?: string;
 }
 
-/** An event as the service returns it: `start`/`end` are UTC instants (`...Z`). */
+export type AttendeeResponse =
+  'none' | 'organizer' | 'accepted' | 'tentatively_accepted' | 'declined' | 'not_responded';
+
+export interface EventAttendee {
+  email: string;
+  name: string | null;
+  type: AttendeeType;
+  response: AttendeeResponse;
+}
+
+/** An event as the service returns it (§5.2): `start`/`end` are UTC instants (`...Z`). */
 export interface GroupEvent {
   id: string;
+  /** The caller's external id (calendar sync), or null. */
+  external_id: string | null;
   web_link: string | null;
   subject: string;
+  body: string | null;
+  body_type: 'html' | 'text';
   start: string;
   end: string;
   time_zone: string;
   all_day: boolean;
   location: string | null;
-  attendees: string[];
+  attendees: EventAttendee[];
+  type: 'single' | 'series_master' | 'occurrence' | 'exception';
+  /** The series master's id, for an occurrence or exception. */
+  series_id: string | null;
+  recurrence: EventRecurrence | null;
+  /** The Teams join URL of an online meeting. */
+  online_meeting_url: string | null;
+  categories: string[];
+  /** Minutes before the start; null: no reminder. */
+  reminder_minutes: number | null;
+  show_as: ShowAs | 'unknown';
+  importance: 'low' | 'normal' | 'high';
+  sensitivity: 'normal' | 'personal' | 'private' | 'confidential';
   is_cancelled: boolean;
 }
 

@@ -1018,7 +1018,9 @@ describe('scripts/postprovision.sh', () => {
     expect(args).not.toMatch(/secret show(?!-deleted)/);
     // The manual steps are printed.
     expect(first.stdout).toMatch(/Allow public client flows/);
-    expect(first.stdout).toMatch(/GraphTokens\.Read.*GraphTokens\.Admin.*Events\.Create/s);
+    expect(first.stdout).toMatch(
+      /GraphTokens\.Read.*GraphTokens\.Admin.*Events\.Read.*Events\.Create.*Events\.Manage/s,
+    );
     expect(first.stdout).toContain('11111111-2222-3333-4444-555555555555');
 
     // A second run keeps the key (replacing it would orphan every stored token) and the password.

@@ -19,6 +19,7 @@ import {
   cancelGroupEvent,
   deleteGroupEvent,
   getGroupEvent,
+  listEventOccurrences,
   listGroupEvents,
   updateGroupEvent,
   type GroupOption,
@@ -133,6 +134,15 @@ export class CalendarService {
     ctx: OperationContext,
   ): Promise<EventListResult> {
     return listGroupEvents(this.deps, options, ctx);
+  }
+
+  /** A series' occurrences and exceptions between two instants (Graph's `/instances`). */
+  listEventOccurrences(
+    id: string,
+    options: { from?: string; to?: string; continuationToken?: string } & GroupOption,
+    ctx: OperationContext,
+  ): Promise<EventListResult> {
+    return listEventOccurrences(this.deps, id, options, ctx);
   }
 
   updateGroupEvent(

@@ -10,10 +10,18 @@ import { resolveCalendar, type Calendar } from './calendars';
 import { issueContinuation, readContinuation } from './continuation';
 import type { EventDeps } from './deps';
 import { eventPath } from './ids';
-import { fromGraphEvent, readQuery, stampsOf, storedTimes, toGraphPatch, UTC_PREFERENCE } from './mapping';
-import { assertAccess, assertAttendeeDomains, decideAccess, type EventAccess } from './owners';
+import {
+  fromGraphEvent,
+  preferHeader,
+  readQuery,
+  stampsOf,
+  storedTimes,
+  toGraphPatch,
+  UTC_PREFERENCE,
+} from './mapping';
+import { assertAccess, assertAttendeeDomains, decideAccess, readsAll, type EventAccess } from './owners';
 import { isoInstant, parseInstant } from './time';
-import { normalizeEvent, parsePatch } from './validate';
+import { normalizeAttendees, normalizeEvent, parsePatch, type NormalizedEvent } from './validate';
 
 const DAY_MS = 86_400_000;
 const PAGE_SIZE = 50;
@@ -147,11 +155,78 @@ export async function listPage(
   );
   if (response.status !== 200) throw eventError(response, 'list');
   const raw = Array.isArray(response.body.value) ? (response.body.value as Record<string, unknown>[]) : [];
-  const items = raw
-    .filter((e) => decideAccess(ctx, stampsOf(e).owner ?? seriesOwner, 'read') === 'allow')
-    .map(fromGraphEvent);
+  let visible = raw;
+  if (!readsAll(ctx)) {
+    // Occurrences may come without their series' stamps: ask each series master once per page.
+    const masters = new Map<string, string | undefined>();
+    for (const e of raw) {
+      const master = e.seriesMasterId;
+      if (stampsOf(e).owner === undefined && typeof master === 'string' && !masters.has(master)) {
+        masters.set(master, seriesOwner ?? (await masterOwner(deps, calendar, master)));
+      }
+    }
+    visible = raw.filter((e) => {
+      const owner =
+        stampsOf(e).owner ??
+        seriesOwner ??
+        (typeof e.seriesMasterId === 'string' ? masters.get(e.seriesMasterId) : undefined);
+      return decideAccess(ctx, owner, 'read') === 'allow';
+    });
+  }
   const next = await issueContinuation(deps.signing, binding, response.body['@odata.nextLink']);
-  return { items, continuation_token: next };
+  return { items: visible.map(fromGraphEvent), continuation_token: next };
+}
+
+/** The owner stamp of a series master (undefined when it has none or is gone). */
+async function masterOwner(deps: EventDeps, calendar: Calendar, id: string): Promise<string | undefined> {
+  try {
+    return stampsOf(await fetchRaw(deps, calendar, id, 'get')).owner;
+  } catch (error) {
+    if (toGraphTokenError(error).code === ERRORS.EVENT_NOT_FOUND.code) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The occurrences and exceptions of a series between two instants (Graph's `/instances`), a page at a
+ * time. Readable when the series is: its owner stamp decides for every occurrence.
+ */
+export async function listEventOccurrences(
+  deps: EventDeps,
+  id: string,
+  options: { from?: string; to?: string; continuationToken?: string } & GroupOption,
+  ctx: OperationContext,
+): Promise<EventListResult> {
+  const calendar = resolveCalendar(deps.config, options.group);
+  const prefix = `${eventPath(calendar, id)}/instances?`;
+  let seriesOwner: string | undefined;
+  if (!options.continuationToken || !readsAll(ctx)) {
+    const raw = await authorize(deps, calendar, id, ctx, 'read', 'get');
+    if (raw.type !== 'seriesMaster') {
+      throw new GraphTokenError(
+        ERRORS.INVALID_REQUEST,
+        'id: not a series (only an event with a recurrence has occurrences)',
+      );
+    }
+    seriesOwner = stampsOf(raw).owner;
+  }
+  return listPage(
+    deps,
+    calendar,
+    ctx,
+    prefix,
+    () => {
+      const { from, to } = listRange(deps, options);
+      return `${prefix}${query({
+        startDateTime: isoInstant(from),
+        endDateTime: isoInstant(to),
+        ...readQuery(),
+        $top: String(PAGE_SIZE),
+      })}`;
+    },
+    options.continuationToken,
+    seriesOwner,
+  );
 }
 
 /** The calendar view between two instants (default: now to 30 days on), a page at a time. */
@@ -196,13 +271,26 @@ export function updateGroupEvent(
   return audited(deps, ctx, 'update-event', id, async () => {
     const calendar = resolveCalendar(deps.config, options.group);
     const patch = parsePatch(input);
-    if (patch.attendees) assertAttendeeDomains(deps.config, patch.attendees);
+    const attendees = patch.attendees ? normalizeAttendees(patch.attendees) : undefined;
+    if (attendees) assertAttendeeDomains(deps.config, attendees);
     const path = eventPath(calendar, id);
     const raw = await authorize(deps, calendar, id, ctx, 'change', 'update');
-    const touchesTimes = ['start', 'end', 'time_zone', 'all_day'].some((f) => f in patch);
-    let times;
+    const current = fromGraphEvent(raw);
+    const isOccurrence = current.type === 'occurrence' || current.type === 'exception';
+    if (patch.recurrence !== undefined && isOccurrence) {
+      throw new GraphTokenError(
+        ERRORS.INVALID_REQUEST,
+        `recurrence: an occurrence follows its series; change the series (id ${current.series_id ?? '?'}) instead`,
+      );
+    }
+    const recurrence = patch.recurrence === undefined ? current.recurrence : patch.recurrence;
+    const series = !isOccurrence && recurrence !== null;
+    const touchesTimes =
+      ['start', 'end', 'time_zone', 'all_day'].some((f) => f in patch) ||
+      (patch.recurrence !== undefined && patch.recurrence !== null);
+    let times: NormalizedEvent | undefined;
     if (touchesTimes) {
-      const stored = storedTimes(fromGraphEvent(raw));
+      const stored = storedTimes(current);
       const allDayChanged = patch.all_day !== undefined && patch.all_day !== stored.all_day;
       if (allDayChanged && (patch.start === undefined || patch.end === undefined)) {
         throw new GraphTokenError(
@@ -210,26 +298,32 @@ export function updateGroupEvent(
           `${patch.start === undefined ? 'start' : 'end'}: required when all_day changes`,
         );
       }
+      // A series' start moves its range with it: the merged start is checked against the pattern.
       times = normalizeEvent({
         subject: 'x',
         start: patch.start ?? stored.start,
         end: patch.end ?? stored.end,
         time_zone: patch.time_zone ?? stored.time_zone,
         all_day: patch.all_day ?? stored.all_day,
+        ...(series && recurrence ? { recurrence } : {}),
       });
     }
+    const { recurrence: _given, attendees: _list, ...rest } = patch;
     const body = toGraphPatch(
       {
-        ...patch,
-        ...(patch.attendees ? { attendees: patch.attendees.map((a) => a.toLowerCase()) } : {}),
+        ...rest,
+        ...(attendees ? { attendees } : {}),
+        ...(patch.recurrence === null ? { recurrence: null } : {}),
+        ...(series && times?.recurrence ? { recurrence: times.recurrence } : {}),
       },
       times,
+      series,
     );
     if (Object.keys(body).length === 0) return fromGraphEvent(raw);
     const { response } = await callRepeatable(deps, (token) =>
       deps.graph.request('PATCH', `${path}?${query(readQuery())}`, token, {
         body,
-        headers: UTC_PREFERENCE,
+        headers: preferHeader(patch.body_type ?? 'text'),
       }),
     );
     if (response.status !== 200) throw eventError(response, 'update');

@@ -83,12 +83,12 @@ export function assertMayCreate(ctx: Pick<OperationContext, 'roles'>): void {
  */
 export function assertAttendeeDomains(
   config: Pick<Config, 'eventAttendeeDomains'>,
-  addresses: readonly string[],
+  attendees: readonly { email: string }[],
   where = '',
 ): void {
   const allowed = config.eventAttendeeDomains;
   if (allowed.length === 0) return;
-  addresses.forEach((address, index) => {
+  attendees.forEach(({ email: address }, index) => {
     const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
     if (!allowed.includes(domain)) {
       throw new GraphTokenError(

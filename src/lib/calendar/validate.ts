@@ -5,12 +5,17 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ERRORS, GraphTokenError } from '../errors';
-import type { GroupEventInput, GroupEventPatch } from '../types';
+import type { AttendeeInput, GroupEventInput, GroupEventPatch, ShowAs } from '../types';
+import { checkRecurrence, normalizeRecurrence, recurrenceSchema, type Recurrence } from './model/recurrence';
+import { isSupportedTimeZone } from './model/timeZones';
 import { isKnownTimeZone, parseDate, parseInstant } from './time';
 
 export const MAX_ATTENDEES = 500;
 export const MAX_BODY_CHARS = 60_000;
 export const MAX_BULK_EVENTS = 1000;
+export const MAX_CATEGORIES = 25;
+/** Outlook offers reminders up to 4 weeks before the start. */
+export const MAX_REMINDER_MINUTES = 40_320;
 
 const subject = z.string().trim().min(1).max(255);
 const when = z
@@ -20,15 +25,51 @@ const when = z
 const timeZone = z
   .string()
   .refine(isKnownTimeZone, 'must be an IANA time zone name, e.g. Europe/Amsterdam')
-  .describe('IANA time zone name the event is shown in.');
+  .refine(
+    (zone) => !isKnownTimeZone(zone) || isSupportedTimeZone(zone),
+    'has no form Microsoft Graph documents for events (neither on its IANA list nor a Windows zone in CLDR); choose a nearby zone',
+  )
+  .describe('IANA time zone name the event is shown in (sent to Graph in a form it documents).');
 const allDay = z.boolean().describe('All-day event: `start`/`end` are dates, `end` exclusive.');
 const body = z.string().max(MAX_BODY_CHARS);
 const bodyType = z.enum(['html', 'text'], { error: 'must be html or text' });
 const location = z.string().trim().min(1).max(255);
+const attendee = z.union(
+  [
+    z.email(),
+    z.strictObject({
+      email: z.email(),
+      name: z.string().trim().min(1).max(255).optional(),
+      type: z
+        .enum(['required', 'optional', 'resource'], { error: 'must be required, optional or resource' })
+        .optional(),
+    }),
+  ],
+  { error: 'must be an e-mail address or { email, name?, type? }' },
+);
 const attendees = z
-  .array(z.email())
+  .array(attendee)
   .max(MAX_ATTENDEES)
-  .describe(`E-mail addresses, at most ${MAX_ATTENDEES}.`);
+  .describe(`E-mail addresses or { email, name?, type? }, at most ${MAX_ATTENDEES}.`);
+const onlineMeeting = z.boolean().describe('A Teams meeting: the join URL comes back as online_meeting_url.');
+const categories = z
+  .array(z.string().trim().min(1).max(255))
+  .max(MAX_CATEGORIES)
+  .describe('Outlook categories (names), at most 25.');
+const reminderMinutes = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_REMINDER_MINUTES)
+  .nullable()
+  .describe('Minutes before the start; null turns the reminder off.');
+const showAs = z.enum(['free', 'tentative', 'busy', 'oof', 'working_elsewhere'], {
+  error: 'must be free, tentative, busy, oof or working_elsewhere',
+});
+const importance = z.enum(['low', 'normal', 'high'], { error: 'must be low, normal or high' });
+const sensitivity = z.enum(['normal', 'personal', 'private', 'confidential'], {
+  error: 'must be normal, personal, private or confidential',
+});
 
 /** Checks `start`/`end` against `all_day` and each other; reports each problem on its field. */
 function checkTimes(
@@ -56,6 +97,38 @@ function checkTimes(
   }
 }
 
+/** A series' problems with its start (the model's checks): each on the field it names. */
+function checkSeries(
+  event: {
+    start?: string;
+    time_zone?: string;
+    all_day?: boolean;
+    recurrence?: Recurrence | null;
+  },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (!event.recurrence || event.start === undefined || event.time_zone === undefined) return;
+  for (const problem of checkRecurrence(event.recurrence, {
+    start: event.start,
+    time_zone: event.time_zone,
+    ...(event.all_day !== undefined ? { all_day: event.all_day } : {}),
+  })) {
+    ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  }
+}
+
+const fields = {
+  body: body.optional(),
+  location: location.optional(),
+  attendees: attendees.optional(),
+  online_meeting: onlineMeeting.optional(),
+  categories: categories.optional(),
+  reminder_minutes: reminderMinutes.optional(),
+  show_as: showAs.optional(),
+  importance: importance.optional(),
+  sensitivity: sensitivity.optional(),
+};
+
 /** A new event; defaults applied (`time_zone` UTC, `body_type` text). */
 export const groupEventSchema = z
   .strictObject({
@@ -64,14 +137,19 @@ export const groupEventSchema = z
     end: when,
     time_zone: timeZone.default('UTC'),
     all_day: allDay.optional(),
-    body: body.optional(),
     body_type: bodyType.default('text'),
-    location: location.optional(),
-    attendees: attendees.optional(),
+    recurrence: recurrenceSchema.optional(),
+    ...fields,
   })
-  .superRefine(checkTimes);
+  .superRefine((event, ctx) => {
+    checkTimes(event, ctx);
+    checkSeries(event, ctx);
+  });
 
-/** A partial event for `PATCH`; times are checked together with the stored event's. */
+/**
+ * A partial event for `PATCH`; times are checked together with the stored event's. `recurrence` may be
+ * changed on a series master only (Graph keeps an occurrence's pattern on its master).
+ */
 export const groupEventPatchSchema = z
   .strictObject({
     subject: subject.optional(),
@@ -79,12 +157,17 @@ export const groupEventPatchSchema = z
     end: when.optional(),
     time_zone: timeZone.optional(),
     all_day: allDay.optional(),
-    body: body.optional(),
     body_type: bodyType.optional(),
-    location: location.optional(),
-    attendees: attendees.optional(),
+    recurrence: recurrenceSchema.nullable().optional(),
+    ...fields,
   })
   .superRefine(checkTimes);
+
+export interface NormalizedAttendee {
+  email: string;
+  name?: string;
+  type: 'required' | 'optional' | 'resource';
+}
 
 /** An event with every default applied: what is sent, fingerprinted and compared. */
 export interface NormalizedEvent {
@@ -96,7 +179,28 @@ export interface NormalizedEvent {
   body?: string;
   body_type: 'html' | 'text';
   location?: string;
-  attendees: string[];
+  attendees: NormalizedAttendee[];
+  recurrence?: Recurrence;
+  online_meeting: boolean;
+  categories: string[];
+  /** Absent: Graph's default reminder; null: none. */
+  reminder_minutes?: number | null;
+  show_as?: ShowAs;
+  importance?: 'low' | 'normal' | 'high';
+  sensitivity?: 'normal' | 'personal' | 'private' | 'confidential';
+}
+
+/** Attendees as given → addresses in lower case with their type (default `required`). */
+export function normalizeAttendees(list: readonly AttendeeInput[]): NormalizedAttendee[] {
+  return list.map((a) =>
+    typeof a === 'string'
+      ? { email: a.toLowerCase(), type: 'required' as const }
+      : {
+          email: a.email.toLowerCase(),
+          ...(a.name !== undefined ? { name: a.name } : {}),
+          type: a.type ?? 'required',
+        },
+  );
 }
 
 function describe(issues: readonly z.core.$ZodIssue[], where: string): string {
@@ -130,7 +234,14 @@ export function normalizeEvent(input: unknown, where = ''): NormalizedEvent {
     ...(e.body !== undefined ? { body: e.body } : {}),
     body_type: e.body_type,
     ...(e.location !== undefined ? { location: e.location } : {}),
-    attendees: (e.attendees ?? []).map((a) => a.toLowerCase()),
+    attendees: normalizeAttendees(e.attendees ?? []),
+    ...(e.recurrence !== undefined ? { recurrence: normalizeRecurrence(e.recurrence) } : {}),
+    online_meeting: e.online_meeting ?? false,
+    categories: e.categories ?? [],
+    ...(e.reminder_minutes !== undefined ? { reminder_minutes: e.reminder_minutes } : {}),
+    ...(e.show_as !== undefined ? { show_as: e.show_as } : {}),
+    ...(e.importance !== undefined ? { importance: e.importance } : {}),
+    ...(e.sensitivity !== undefined ? { sensitivity: e.sensitivity } : {}),
   };
 }
 
@@ -157,7 +268,14 @@ export function fingerprint(event: NormalizedEvent): string {
     event.body ?? null,
     event.body_type,
     event.location ?? null,
-    event.attendees,
+    event.attendees.map((a) => [a.email, a.name ?? null, a.type]),
+    event.recurrence ?? null,
+    event.online_meeting,
+    event.categories,
+    event.reminder_minutes === undefined ? 'default' : event.reminder_minutes,
+    event.show_as ?? null,
+    event.importance ?? null,
+    event.sensitivity ?? null,
   ]);
   return createHash('sha256').update(canonical).digest('base64url');
 }

@@ -404,6 +404,14 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return this.calendar.listGroupEvents(options, ctx);
   }
 
+  listEventOccurrences(
+    id: string,
+    options: { from?: string; to?: string; continuationToken?: string; group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<EventListResult> {
+    return this.calendar.listEventOccurrences(id, options, ctx);
+  }
+
   updateGroupEvent(
     id: string,
     patch: GroupEventPatch,

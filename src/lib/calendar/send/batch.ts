@@ -22,7 +22,7 @@ import type {
 import { backoffMs } from '../call';
 import { eventsPath, resolveCalendar } from '../calendars';
 import type { EventDeps } from '../deps';
-import { fromGraphEvent, toGraphEvent, UTC_PREFERENCE } from '../mapping';
+import { createdEvent, fromGraphEvent, preferHeader, toGraphEvent, UTC_PREFERENCE } from '../mapping';
 import { assertAttendeeDomains, assertMayCreate } from '../owners';
 import { createTarget, lookupResult, lookupUrl, reserveKey, type Reservation } from './create';
 import { MAX_BULK_EVENTS, normalizeEvent, type NormalizedEvent } from '../validate';
@@ -216,7 +216,7 @@ export async function createGroupEvents(
             method: 'POST',
             url: eventsPath(calendar),
             body: job.body,
-            headers: UTC_PREFERENCE,
+            headers: preferHeader(job.event.body_type),
           },
     );
     let answer;
@@ -265,7 +265,7 @@ export async function createGroupEvents(
           if (found) succeed(job, found.id, found);
           else job.needLookup = false; // Not created: send it in the next batch.
         } else if (!job.needLookup && (item.status === 201 || item.status === 200)) {
-          const event = fromGraphEvent(item.body);
+          const event = createdEvent(item.body, job.event);
           succeed(job, event.id, event);
         } else if (item.status === 401) {
           if (!refreshed) {

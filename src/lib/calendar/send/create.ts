@@ -14,7 +14,15 @@ import { GraphNetworkError, type GraphResponse } from '../../graph';
 import type { GroupEvent, GroupEventInput, OperationContext } from '../../types';
 import { backoffMs, eventError, MAX_ATTEMPTS, withToken } from '../call';
 import type { EventDeps } from '../deps';
-import { createKeyFilter, EVENT_SELECT, fromGraphEvent, toGraphEvent, UTC_PREFERENCE } from '../mapping';
+import {
+  createdEvent,
+  createKeyFilter,
+  fromGraphEvent,
+  preferHeader,
+  readQuery,
+  toGraphEvent,
+  UTC_PREFERENCE,
+} from '../mapping';
 import { eventsPath, resolveCalendar, type Calendar } from '../calendars';
 import { assertAttendeeDomains, assertMayCreate, ownerOf } from '../owners';
 import { markReplay } from '../replay';
@@ -32,7 +40,7 @@ export function graphKeyFor(scope: string, key: string): string {
 
 /** The lookup request of the create made with `key` (for `request` or inside a `$batch`). */
 export function lookupUrl(calendar: Calendar, key: string): string {
-  const query = new URLSearchParams({ $filter: createKeyFilter(key), $select: EVENT_SELECT, $top: '1' });
+  const query = new URLSearchParams({ $filter: createKeyFilter(key), ...readQuery(), $top: '1' });
   return `${eventsPath(calendar)}?${query.toString().replace(/\+/g, '%20')}`;
 }
 
@@ -79,9 +87,12 @@ export async function createOnce(
       }
       if (!needLookup) {
         const response = await withToken(deps, (token) =>
-          deps.graph.request('POST', eventsPath(calendar), token, { body, headers: UTC_PREFERENCE }),
+          deps.graph.request('POST', eventsPath(calendar), token, {
+            body,
+            headers: preferHeader(event.body_type),
+          }),
         );
-        if (response.status === 201 || response.status === 200) return fromGraphEvent(response.body);
+        if (response.status === 201 || response.status === 200) return createdEvent(response.body, event);
         if (response.status !== 429 && response.status < 500) throw eventError(response, 'create');
         // A 429 was refused before it ran; a 5xx may have run: look before sending again.
         needLookup = response.status !== 429;
@@ -119,7 +130,7 @@ export interface CreateTarget {
 
 export function createTarget(calendar: Calendar, ctx: OperationContext): CreateTarget {
   const owner = ownerOf(ctx);
-  return { calendar, owner, scope: `${owner}\n${calendar.groupId}` };
+  return { calendar, owner, scope: `${ctx.actor}\n${calendar.groupId}` };
 }
 
 /** `createGroupEvent(event, { idempotencyKey, group }, ctx)`: the façade delegates here. */

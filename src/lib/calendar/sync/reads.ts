@@ -8,28 +8,13 @@ import { parseRetryAfter } from '../../retry';
 import { callRepeatable, eventError } from '../call';
 import { eventsPath, type Calendar } from '../calendars';
 import type { EventDeps } from '../deps';
-import {
-  CREATE_KEY_PROPERTY_ID,
-  EVENT_SELECT,
-  OWNER_PROPERTY_ID,
-  stampsOf,
-  UTC_PREFERENCE,
-} from '../mapping';
+import { EVENT_SELECT, STAMP_EXPAND, stampsOf, UTC_PREFERENCE } from '../mapping';
 import type { MailboxGate } from './mailbox';
-import { currentView, managedHash, type ManagedView } from './managed';
-import {
-  EXTERNAL_KEY_PROPERTY_ID,
-  SCOPE_PROPERTY_ID,
-  stampFilter,
-  SYNC_STAMP_IDS,
-  syncStampsOf,
-} from './stamps';
+import { currentStamp, currentView, type ManagedView } from './managed';
+import { EXTERNAL_KEY_PROPERTY_ID, SCOPE_PROPERTY_ID, stampFilter, syncStampsOf } from './stamps';
 
 /** Events per page of a scope read (Graph allows up to 1 000 with `$top`). */
 export const SCOPE_PAGE_SIZE = 500;
-
-const EXPAND_IDS = [CREATE_KEY_PROPERTY_ID, OWNER_PROPERTY_ID, ...SYNC_STAMP_IDS];
-const EXPAND = `singleValueExtendedProperties($filter=${EXPAND_IDS.map((id) => `id eq '${id}'`).join(' or ')})`;
 
 const query = (params: Record<string, string>): string =>
   new URLSearchParams(params).toString().replace(/\+/g, '%20');
@@ -64,7 +49,8 @@ export interface ReadEvent {
   written: string | undefined;
   cancelled: boolean;
   hasAttendees: boolean;
-  view: ManagedView;
+  view: Required<ManagedView>;
+  /** The current event's stamp over the fields its `Written` stamp covers (drift when they differ). */
   hash: string;
 }
 
@@ -82,7 +68,7 @@ export function readEvent(raw: Record<string, unknown>): ReadEvent {
     cancelled: raw.isCancelled === true,
     hasAttendees: Array.isArray(raw.attendees) && raw.attendees.length > 0,
     view,
-    hash: managedHash(view),
+    hash: currentStamp(view, stamps.written),
   };
 }
 
@@ -96,8 +82,8 @@ export async function readByStamp(
   const prefix = eventsPath(calendar);
   let path: string | undefined = `${prefix}?${query({
     $filter: stampFilter(stampId, value),
-    $select: `${EVENT_SELECT},body`,
-    $expand: EXPAND,
+    $select: EVENT_SELECT,
+    $expand: STAMP_EXPAND,
     $top: String(SCOPE_PAGE_SIZE),
   })}`;
   const events: ReadEvent[] = [];

@@ -12,7 +12,7 @@ import { eventPath } from '../ids';
 import { fromGraphEvent, readQuery, toGraphPatch, UTC_PREFERENCE } from '../mapping';
 import { createOnce } from '../send/create';
 import type { NormalizedEvent } from '../validate';
-import { desiredView, managedHash, type ManagedField } from './managed';
+import { desiredView, writtenStamp, type ManagedField } from './managed';
 import { externalKeyOf, stampItems, type SyncStamps } from './stamps';
 
 export interface ManagedTarget {
@@ -40,7 +40,7 @@ export function stampsFor(target: ManagedTarget, event: NormalizedEvent): SyncSt
     externalKey: externalKeyOf(target.owner, target.externalId),
     externalId: target.externalId,
     ...(target.scopeKey !== undefined ? { scope: target.scopeKey } : {}),
-    written: managedHash(desiredView(event)),
+    written: writtenStamp(desiredView(event)),
   };
 }
 
@@ -86,12 +86,24 @@ export function updateManaged(
       ...(has('body') ? { body: event.body ?? '', body_type: event.body_type } : {}),
       ...(has('location') ? { location: event.location ?? '' } : {}),
       ...(has('attendees') ? { attendees: event.attendees } : {}),
+      ...(has('recurrence') ? { recurrence: event.recurrence ?? null } : {}),
+      ...(has('categories') ? { categories: event.categories } : {}),
+      ...(has('online_meeting') ? { online_meeting: event.online_meeting } : {}),
+      ...(has('reminder_minutes') ? { reminder_minutes: event.reminder_minutes } : {}),
+      ...(has('show_as') ? { show_as: event.show_as } : {}),
+      ...(has('importance') ? { importance: event.importance } : {}),
+      ...(has('sensitivity') ? { sensitivity: event.sensitivity } : {}),
+      ...(has('time_zone') ? { time_zone: event.time_zone } : {}),
     },
-    TIME_FIELDS.some(has) ? event : undefined,
+    // A recurrence is anchored on the start: its change sends the times with it.
+    TIME_FIELDS.some(has) || has('recurrence') ? event : undefined,
+    event.recurrence !== undefined,
   );
+  // The room's own stamps of the change (the zone) and ours go in the same body.
+  const own = Array.isArray(fields.singleValueExtendedProperties) ? fields.singleValueExtendedProperties : [];
   return patch(deps, target.calendar, id, {
     ...fields,
-    singleValueExtendedProperties: stampItems(stampsFor(target, event)),
+    singleValueExtendedProperties: [...own, ...stampItems(stampsFor(target, event))],
   });
 }
 
