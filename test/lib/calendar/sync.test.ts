@@ -134,6 +134,40 @@ describe('sync', () => {
     expect(other.counts.unchanged).toBe(1);
   });
 
+  it('timetable fields round-trip: a weekly series with categories, Teams, reminder and show as re-syncs unchanged', async () => {
+    const events = [
+      {
+        external_id: 'tt-1',
+        subject: 'CS101 lecture',
+        start: '2027-02-01T09:00:00+01:00',
+        end: '2027-02-01T10:30:00+01:00',
+        time_zone: 'Europe/Amsterdam',
+        recurrence: { pattern: 'weekly', days_of_week: ['monday', 'wednesday'], until: '2027-05-31' },
+        categories: ['CS101'],
+        online_meeting: true,
+        reminder_minutes: 15,
+        show_as: 'busy',
+        body: '<p>Room <b>A</b></p>',
+        body_type: 'html',
+        attendees: ['ana@contoso.example', { email: 'bo@contoso.example', type: 'optional' }],
+      },
+    ] as never;
+    const first = await svc.syncGroupEvents({ scope: 'timetable', events });
+    expect(first.counts).toMatchObject({ create: 1, failed: 0 });
+    sandbox.graph.resetCounts();
+    const again = await svc.syncGroupEvents({ scope: 'timetable', events });
+    expect(again.counts).toMatchObject({ unchanged: 1, drifted: 0, update: 0 });
+    expect(sandbox.graph.counts.writes).toBe(0);
+    const changed = [
+      { ...(events as Record<string, unknown>[])[0], categories: ['CS101', 'Exam'], reminder_minutes: null },
+    ];
+    const later = await svc.syncGroupEvents({ scope: 'timetable', events: changed as never });
+    expect(later.results[0]).toMatchObject({ action: 'update', changes: ['categories', 'reminder_minutes'] });
+    expect(
+      (await svc.syncGroupEvents({ scope: 'timetable', events: changed as never })).counts.unchanged,
+    ).toBe(1);
+  });
+
   it('drift: a change made in Outlook is kept and reported, or overwritten on request', async () => {
     const events = [lesson(7, { external_id: 'd-7' })];
     const first = await svc.syncGroupEvents({ scope: 'drift', events });
