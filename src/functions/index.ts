@@ -16,6 +16,7 @@ import './getEvent';
 import './health';
 import './lifecycle';
 import './listEventOccurrences';
+import './listCalendars';
 import './listEvents';
 import './listTokens';
 import './openapi';

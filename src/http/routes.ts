@@ -123,6 +123,21 @@ const SYNC_ENDPOINTS = Object.freeze({
     response: null,
     problems: [403, 404, 502, 503],
   }),
+  listCalendars: endpoint({
+    name: 'listCalendars',
+    route: 'calendars',
+    method: 'GET',
+    role: [ROLES.eventsRead, ROLES.eventsCreate],
+    summary: 'The allowed calendars (GRAPH_GROUP_IDS): alias, group id, default, display name, reachable',
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    successStatus: 200,
+    get response() {
+      return schemas().calendarListSchema;
+    },
+    problems: [503],
+  }),
   syncEvents: endpoint({
     name: 'syncEvents',
     route: 'events/sync',

@@ -78,3 +78,15 @@ export const syncAnswerSchema = z.strictObject({
 });
 
 export const groupQuery = z.strictObject({ group });
+
+export const calendarListSchema = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      alias: z.string().describe('What `?group=` takes.'),
+      group_id: z.string(),
+      default: z.boolean().describe('Used when a call names no group.'),
+      display_name: z.string().nullable().describe("The group's name in Microsoft 365 (null if unreadable)."),
+      reachable: z.boolean().describe('The service account can read this calendar.'),
+    }),
+  ),
+});

@@ -1,4 +1,5 @@
 import type { Config } from './config';
+import type { CalendarInfo } from './calendar/calendarProbe';
 import type { SyncAnswer, SyncRequest } from './calendar/sync/request';
 import type { ManagedEvent, UpsertResult } from './calendar/sync/upsert';
 import type {
@@ -123,6 +124,8 @@ export interface TokenServiceApi {
     options?: { comment?: string; group?: string },
     ctx?: OperationContext,
   ): Promise<void>;
+  /** The allowed calendars (docs/sync.md, "Several calendars"). */
+  listCalendars(): Promise<CalendarInfo[]>;
   /** The calendar follows `events` for one scope: the plan (dry run) or its result (docs/sync.md). */
   syncGroupEvents(request: SyncRequest, ctx?: OperationContext): Promise<SyncAnswer>;
   /** Delegated sign-in (docs/delegated.md): browser flow, started by an administrator. */

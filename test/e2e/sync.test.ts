@@ -90,3 +90,18 @@ it('POST /api/events/sync: a dry run, the apply, a no-op re-run; bodies past 64 
     expect.stringMatching(/^scope: /),
   ]);
 }, 60_000);
+
+it('GET /api/calendars lists the allowed calendars; ?group= outside them is 400 GROUP_NOT_ALLOWED', async () => {
+  const list = await call(stack, 'GET', '/calendars', { token: reader });
+  expect(list.status).toBe(200);
+  expect(list.json.items).toEqual([
+    expect.objectContaining({ alias: 'default', default: true, reachable: true, display_name: expect.any(String) }),
+  ]);
+  const refused = await call(stack, 'PUT', `${path('g-1')}?group=elsewhere`, { token: creator, body: EVENT });
+  expect([refused.status, refused.json.code]).toEqual([400, 'GROUP_NOT_ALLOWED']);
+  const sync = await call(stack, 'POST', '/events/sync?group=elsewhere', {
+    token: creator,
+    body: { scope: 's', events: [] },
+  });
+  expect([sync.status, sync.json.code]).toEqual([400, 'GROUP_NOT_ALLOWED']);
+});

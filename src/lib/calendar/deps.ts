@@ -43,7 +43,7 @@ export interface EventAuditEntry {
 }
 
 export interface EventDeps {
-  readonly config: Pick<Config, 'groupId' | 'eventAttendeeDomains'>;
+  readonly config: Pick<Config, 'groupId' | 'eventAttendeeDomains'> & Partial<Pick<Config, 'calendars'>>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly graph: GraphClient;

@@ -25,6 +25,7 @@ import {
   type GroupOption,
 } from './operations';
 import { createGroupEvents, type BulkProgress } from './send/batch';
+import { CalendarProbe, type CalendarInfo } from './calendarProbe';
 import { createGroupEvent } from './send/create';
 import { syncGroupEvents, type SyncDeps } from './sync';
 import type { SyncAnswer, SyncRequest } from './sync/request';
@@ -46,6 +47,7 @@ export { isReplay } from './replay';
 export { validateBulk, BATCH_SIZE, type BulkProgress } from './send/batch';
 export { isKnownTimeZone } from './time';
 export type { SyncDeps } from './sync';
+export type { CalendarInfo } from './calendarProbe';
 export { MailboxGates } from './sync/mailbox';
 export type { SyncAnswer, SyncRequest, SyncEventInput } from './sync/request';
 export { MAX_SYNC_BODY_BYTES, MAX_SYNC_EVENTS } from './sync/request';
@@ -65,7 +67,16 @@ export class CalendarService {
     readonly deps: EventDeps,
     /** The sync's lease store and the mailbox gates (docs/sync.md); one per process. */
     readonly sync?: SyncDeps,
-  ) {}
+  ) {
+    this.probe = new CalendarProbe(deps);
+  }
+
+  /** The allowed calendars, their names and reachability (probed at most every 30 s). */
+  readonly probe: CalendarProbe;
+
+  listCalendars(): Promise<CalendarInfo[]> {
+    return this.probe.list();
+  }
 
   private syncDeps(): SyncDeps {
     if (!this.sync) throw new Error('CalendarService was built without its sync dependencies');

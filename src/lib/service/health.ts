@@ -31,10 +31,10 @@ export class HealthView {
   /** Evaluations run (each is one round of storage reads). */
   evaluations = 0;
 
-  constructor(core: ServiceCore) {
+  constructor(core: ServiceCore, extraChecks?: ExtraChecks) {
     const evaluate = (): Promise<HealthReport> => {
       this.evaluations++;
-      return evaluateHealth(core);
+      return evaluateHealth(core, extraChecks);
     };
     this.anonymous = new RefreshingValue(evaluate, core.clock, ANONYMOUS_CACHE_MS, ANONYMOUS_CACHE_MS);
     this.full = new RefreshingValue(evaluate, core.clock, DETAILED_CACHE_MS, DETAILED_CACHE_MS);
@@ -84,7 +84,10 @@ export function signInCheck(
   return { status: 'ok' };
 }
 
-export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
+/** Checks of other rooms (the calendars' `calendar.<alias>`), run only while a valid token exists. */
+export type ExtraChecks = () => Promise<Record<string, HealthCheck>>;
+
+export async function evaluateHealth(core: ServiceCore, extraChecks?: ExtraChecks): Promise<HealthReport> {
   const { config, clock, store } = core;
   const now = clock.now();
   const checks: Record<string, HealthCheck> = {};
@@ -155,6 +158,11 @@ export async function evaluateHealth(core: ServiceCore): Promise<HealthReport> {
       core,
       types.map((type, i) => ({ type, state: bookkeeping.value[i]!.state })),
     );
+  }
+
+  // Only with a valid token: health must never make the service ask the identity provider for one.
+  if (extraChecks && types.every((type) => checks[`token.${type}`]?.status === 'ok')) {
+    Object.assign(checks, await extraChecks().catch(() => ({})));
   }
 
   if (bookkeeping.ok) {

@@ -43,6 +43,7 @@ import {
   MailboxGates,
   signingFrom,
   type BulkProgress,
+  type CalendarInfo,
   type ManagedEvent,
   type SyncAnswer,
   type SyncRequest,
@@ -124,7 +125,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     };
     this.status = status = new StatusView(this.core);
     this.usage = new UsageRecorder(this.core);
-    this.healthView = new HealthView(this.core);
+    this.healthView = new HealthView(this.core, () => this.calendar.probe.checks());
     this.core.identity.onRequest = (grant, outcome) => recordIdpRequest(grant, outcome);
     registerMetrics(this.core);
     const core = this.core;
@@ -468,6 +469,11 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     ctx: OperationContext = libraryContext(),
   ): Promise<void> {
     return this.withTables(() => this.calendar.cancelGroupEventByExternalId(externalId, options, ctx));
+  }
+
+  /** The allowed calendars (`GRAPH_GROUP_IDS`): alias, group id, default, display name, reachable. */
+  listCalendars(): Promise<CalendarInfo[]> {
+    return this.calendar.listCalendars();
   }
 
   /** The calendar follows `events` for one scope (docs/sync.md): the plan, or its result. */
