@@ -20,6 +20,7 @@ import './listCalendars';
 import './listEvents';
 import './listTokens';
 import './openapi';
+import './recentSyncs';
 import './refreshTokens';
 import './routeFallback';
 import './signIn';

@@ -123,6 +123,21 @@ const SYNC_ENDPOINTS = Object.freeze({
     response: null,
     problems: [403, 404, 502, 503],
   }),
+  recentSyncs: endpoint({
+    name: 'recentSyncs',
+    route: 'graph-tokens/syncs',
+    method: 'GET',
+    role: ROLES.read,
+    summary: 'The last 10 calendar syncs from the audit: scope, calendar, counts, when and who',
+    get query() {
+      return schemas().noQuerySchema;
+    },
+    successStatus: 200,
+    get response() {
+      return schemas().recentSyncsSchema;
+    },
+    problems: [503],
+  }),
   listCalendars: endpoint({
     name: 'listCalendars',
     route: 'calendars',

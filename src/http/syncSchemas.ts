@@ -90,3 +90,28 @@ export const calendarListSchema = z.strictObject({
     }),
   ),
 });
+
+const countsSchema = z.strictObject({
+  create: z.number().int(),
+  update: z.number().int(),
+  unchanged: z.number().int(),
+  remove: z.number().int(),
+  drifted: z.number().int(),
+  failed: z.number().int(),
+});
+
+export const recentSyncsSchema = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      time: z.string(),
+      actor: z.string(),
+      actor_name: z.string().nullable(),
+      scope: z.string(),
+      group: z.string(),
+      dry_run: z.boolean(),
+      outcome: z.enum(['success', 'failure']),
+      error_code: z.string().nullable(),
+      counts: countsSchema.nullable(),
+    }),
+  ),
+});

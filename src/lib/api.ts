@@ -1,5 +1,6 @@
 import type { Config } from './config';
 import type { CalendarInfo } from './calendar/calendarProbe';
+import type { SyncAuditEntry } from './service/recentSyncs';
 import type { SyncAnswer, SyncRequest } from './calendar/sync/request';
 import type { ManagedEvent, UpsertResult } from './calendar/sync/upsert';
 import type {
@@ -124,6 +125,8 @@ export interface TokenServiceApi {
     options?: { comment?: string; group?: string },
     ctx?: OperationContext,
   ): Promise<void>;
+  /** The last syncs from the audit, newest first (the admin page's "Last syncs"). */
+  recentSyncs(limit?: number): Promise<SyncAuditEntry[]>;
   /** The allowed calendars (docs/sync.md, "Several calendars"). */
   listCalendars(): Promise<CalendarInfo[]>;
   /** The calendar follows `events` for one scope: the plan (dry run) or its result (docs/sync.md). */

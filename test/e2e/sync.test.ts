@@ -95,7 +95,12 @@ it('GET /api/calendars lists the allowed calendars; ?group= outside them is 400 
   const list = await call(stack, 'GET', '/calendars', { token: reader });
   expect(list.status).toBe(200);
   expect(list.json.items).toEqual([
-    expect.objectContaining({ alias: 'default', default: true, reachable: true, display_name: expect.any(String) }),
+    expect.objectContaining({
+      alias: 'default',
+      default: true,
+      reachable: true,
+      display_name: expect.any(String),
+    }),
   ]);
   const refused = await call(stack, 'PUT', `${path('g-1')}?group=elsewhere`, { token: creator, body: EVENT });
   expect([refused.status, refused.json.code]).toEqual([400, 'GROUP_NOT_ALLOWED']);
@@ -104,4 +109,24 @@ it('GET /api/calendars lists the allowed calendars; ?group= outside them is 400 
     body: { scope: 's', events: [] },
   });
   expect([sync.status, sync.json.code]).toEqual([400, 'GROUP_NOT_ALLOWED']);
+});
+
+it('the last syncs come from the audit (scope, calendar, counts, when, who) for the admin page', async () => {
+  const admin = await stack.sandbox.idp.signApiToken({
+    roles: ['GraphTokens.Read'],
+    upn: 'ops@contoso.example',
+  });
+  const syncs = await call(stack, 'GET', '/graph-tokens/syncs', { token: admin });
+  expect(syncs.status).toBe(200);
+  const applied = syncs.json.items.find(
+    (s: { scope: string; dry_run: boolean }) => s.scope === 'e2e' && !s.dry_run,
+  );
+  expect(applied).toMatchObject({
+    group: 'default',
+    outcome: 'success',
+    counts: expect.objectContaining({ unchanged: 299, remove: 1 }),
+    actor: expect.stringMatching(/:/),
+  });
+  expect(new Date(syncs.json.items[0].time).getTime()).toBeGreaterThan(Date.now() - 600_000);
+  expect((await call(stack, 'GET', '/graph-tokens/syncs', { token: creator })).status).toBe(403);
 });

@@ -50,6 +50,7 @@ import {
   type UpsertResult,
 } from '../calendar';
 import { SyncLeaseStore } from '../store/syncLease';
+import { recentSyncs, type SyncAuditEntry } from './recentSyncs';
 import { audit, libraryContext } from './audit';
 import { cleanupOldTokens } from './cleanup';
 import type { ServiceCore, ServiceStats } from './context';
@@ -469,6 +470,11 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     ctx: OperationContext = libraryContext(),
   ): Promise<void> {
     return this.withTables(() => this.calendar.cancelGroupEventByExternalId(externalId, options, ctx));
+  }
+
+  /** The last syncs from the audit (scope, calendar, counts, when, who), newest first. */
+  recentSyncs(limit = 10): Promise<SyncAuditEntry[]> {
+    return recentSyncs(this.core, limit);
   }
 
   /** The allowed calendars (`GRAPH_GROUP_IDS`): alias, group id, default, display name, reachable. */
