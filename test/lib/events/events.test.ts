@@ -259,7 +259,16 @@ describe('update, cancel, delete, list', () => {
     const env = freshEnv(sandbox);
     const svc = service(env);
     await svc.acquireToken({}, { actor: 'user:ana', correlationId: 'corr-a' });
-    const created = await svc.createGroupEvent(EVENT, {}, { actor: 'user:ana', correlationId: 'corr-e' });
+    const created = await svc.createGroupEvent(
+      EVENT,
+      {},
+      {
+        actor: 'tid-1:oid-ana',
+        actorName: 'ana@contoso.example',
+        roles: ['Events.Create'],
+        correlationId: 'corr-e',
+      },
+    );
     const status = await svc.getTokenStatus();
     expect(status.recent_audit.map((a) => a.operation)).not.toContain('create-event');
     const rows = [];
@@ -273,7 +282,8 @@ describe('update, cancel, delete, list', () => {
         operation: 'create-event',
         target: created.id,
         outcome: 'success',
-        actor: 'user:ana',
+        actor: 'tid-1:oid-ana',
+        actor_name: 'ana@contoso.example',
       }),
     ]);
     await svc.close();
