@@ -176,7 +176,10 @@ describe('diffManagedFields', () => {
         input,
         read(
           (g) =>
-            void g.attendees!.push({ emailAddress: { address: 'eve@elsewhere.example' }, type: 'required' }),
+            void (g.attendees = [
+              ...g.attendees!,
+              { emailAddress: { address: 'eve@elsewhere.example' }, type: 'required' },
+            ]),
         ),
       ),
     ).toEqual(['attendees']);
