@@ -49,11 +49,27 @@ const attendeeObject = z.strictObject({
   type: oneOf(ATTENDEE_TYPES).optional(),
 });
 
+/**
+ * The problems of the one form the input has (an address, or an object), rather than zod's "Invalid
+ * input" for a union: `type: must be one of required, optional, resource`.
+ */
+function attendeeError(issue: {
+  input?: unknown;
+  errors?: { path: PropertyKey[]; message: string }[][];
+}): string {
+  const isObject = typeof issue.input === 'object' && issue.input !== null && !Array.isArray(issue.input);
+  const problems = issue.errors?.[isObject ? 1 : 0] ?? [];
+  const text = problems.map((p) => (p.path.length ? `${p.path.map(String).join('.')}: ` : '') + p.message);
+  return text.length ? text.join('; ') : 'must be an e-mail address or { email, name?, type? }';
+}
+
 /** An address or `{ email, name?, type? }`, normalised to `{ email (lower case), name?, type }`. */
-export const attendeeSchema = z.union([email, attendeeObject]).transform((a): Attendee => {
-  if (typeof a === 'string') return { email: a.toLowerCase(), type: 'required' };
-  return { email: a.email.toLowerCase(), ...(a.name ? { name: a.name } : {}), type: a.type ?? 'required' };
-});
+export const attendeeSchema = z
+  .union([email, attendeeObject], { error: attendeeError })
+  .transform((a): Attendee => {
+    if (typeof a === 'string') return { email: a.toLowerCase(), type: 'required' };
+    return { email: a.email.toLowerCase(), ...(a.name ? { name: a.name } : {}), type: a.type ?? 'required' };
+  });
 
 /** Attendees; an address given twice (in any letter case) is a problem on the second. */
 export const attendeesSchema = z

@@ -34,7 +34,13 @@ describe('attendees', () => {
   it('names the attendee that is wrong or given twice', () => {
     const bad = attendeesSchema.safeParse(['ana@contoso.example', { email: 'x', type: 'boss' }]);
     expect(bad.success).toBe(false);
-    expect(bad.error!.issues[0]!.path[0]).toBe(1);
+    expect(bad.error!.issues.map((i) => [i.path, i.message])).toEqual([
+      [[1], 'email: must be an e-mail address; type: must be one of required, optional, resource'],
+    ]);
+    expect(attendeesSchema.safeParse(['nope']).error!.issues.map((i) => [i.path, i.message])).toEqual([
+      [[0], 'must be an e-mail address'],
+    ]);
+    expect(attendeesSchema.safeParse([42]).error!.issues[0]!.message).toBe('must be an e-mail address');
     const twice = attendeesSchema.safeParse(['ana@contoso.example', { email: 'ANA@contoso.example' }]);
     expect(twice.error!.issues).toEqual([
       expect.objectContaining({ path: [1, 'email'], message: 'ana@contoso.example is also attendee 0' }),
