@@ -180,8 +180,7 @@ export async function handleControl(
       if (method !== 'POST') return (sendMethodNotAllowed(res, 'POST'), true);
       const b = await body();
       const organizer = b.organizer as { address?: unknown; name?: unknown } | undefined;
-      const { organizer: _ignored, ...fields } = b;
-      void _ignored;
+      const { organizer: _organizer, ...fields } = b;
       answer(
         g.outlook.createMeeting(fields, {
           groupId,
