@@ -222,7 +222,8 @@ export class SandboxCalendar {
     }
     const merged = structuredClone(view.fields);
     applyFields(merged, body, joinUrl);
-    const own: Partial<EventFields> = { ...(event.exceptions[view.date]?.fields ?? {}) };
+    // What differs from the master is the exception's own (earlier overrides are in view.fields already).
+    const own: Partial<EventFields> = {};
     for (const name of FIELD_NAMES) {
       if (JSON.stringify(merged[name]) !== JSON.stringify(event.fields[name])) {
         (own as Record<string, unknown>)[name] = merged[name];
