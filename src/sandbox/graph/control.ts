@@ -12,7 +12,7 @@ import type { MailboxBudget } from './mailbox';
 import { renderEvent } from './resource';
 import { viewOf, type EventView } from './series';
 
-export const PERSON = { address: 'alex.person@contoso.example', name: 'Alex Person' };
+export const OUTLOOK_PERSON = { address: 'alex.person@contoso.example', name: 'Alex Person' };
 
 type Response = EventFields['attendees'][number]['status']['response'];
 
@@ -35,7 +35,7 @@ export class OutlookPerson {
     fields: Record<string, unknown>,
     options: { groupId?: string; organizer?: { address: string; name?: string } } = {},
   ): EventView {
-    const organizer = options.organizer ?? PERSON;
+    const organizer = options.organizer ?? OUTLOOK_PERSON;
     const { event } = this.calendar.create(options.groupId ?? this.defaultGroup(), fields, {
       ...organizer,
       person: true,
@@ -112,6 +112,18 @@ export async function handleControl(
     sendEmpty(res);
     return true;
   }
+  if (route === 'time-zones') {
+    if (method === 'GET') sendJson(res, 200, { policy: g.calendar.zones });
+    else if (method === 'POST') {
+      const policy = (await body()).policy;
+      if (policy !== 'graph' && policy !== 'any') bad(res, 'policy: graph or any');
+      else {
+        g.calendar.zones = policy;
+        sendEmpty(res);
+      }
+    } else sendMethodNotAllowed(res, 'GET, POST');
+    return true;
+  }
   if (route === 'groups') {
     if (method === 'GET') {
       sendJson(res, 200, { groups: [...g.groups].map(([id, displayName]) => ({ id, displayName })) });
@@ -168,8 +180,7 @@ export async function handleControl(
       if (method !== 'POST') return (sendMethodNotAllowed(res, 'POST'), true);
       const b = await body();
       const organizer = b.organizer as { address?: unknown; name?: unknown } | undefined;
-      const { organizer: _ignored, ...fields } = b;
-      void _ignored;
+      const { organizer: _organizer, ...fields } = b;
       answer(
         g.outlook.createMeeting(fields, {
           groupId,

@@ -159,7 +159,7 @@ export function htmlToText(html: string): string {
           ? String.fromCodePoint(Number(e.slice(1)))
           : (ENTITIES[e.toLowerCase()] ?? all),
     )
-    .replace(/[ \t]+(\r\n)/g, '$1')
+    .replace(/[ \t]*\r\n[ \t]*/g, '\r\n')
     .replace(/^\s+|\s+$/g, '');
 }
 

@@ -27,13 +27,14 @@ import { runBatch } from './batch';
 import { GraphInputError, SandboxCalendar, type SandboxGraphEvent, type ZonePolicy } from './calendar';
 import { OutlookPerson, handleControl } from './control';
 import { CAE_CLAIMS, DEFAULT_ERRORS, parseGraphFault, type GraphFault, type GraphPath } from './faults';
+import { countRequest, zeroCounts, type GraphCounts } from './counts';
 import { Mailboxes, OUTLOOK_BUDGET, type MailboxBudget } from './mailbox';
 import {
   errorReply,
   executeCalendar,
   groupNotFound,
   headersOf,
-  notAllowed,
+  meReply,
   type Claims,
   type Op,
   type Reply,
@@ -42,43 +43,8 @@ import {
 export type { GraphFault, GraphPath } from './faults';
 export type { EventView, SandboxGraphEvent, ZonePolicy } from './calendar';
 export type { MailboxBudget } from './mailbox';
-export { OutlookPerson, PERSON } from './control';
-
-/** Requests that ran at one group's mailbox, by method, and split into reads (GET) and writes. */
-export interface GroupCounts {
-  reads: number;
-  writes: number;
-  GET: number;
-  POST: number;
-  PATCH: number;
-  DELETE: number;
-}
-
-export interface GraphCounts {
-  /** Requests to `/me`, including faulted and rejected ones. */
-  me: number;
-  /** Event creations attempted (`POST /groups/{id}/events`, batch items included), faulted and rejected ones too. */
-  events: number;
-  /** Requests rejected with 401 for a missing, forged or expired token. */
-  unauthorized: number;
-  /** `$batch` requests received. */
-  batches: number;
-  /** Requests that ran against a mailbox (calendar routes and batch items). */
-  mailbox_requests: number;
-  /** Of those, reads (GET) and writes (POST, PATCH, DELETE). */
-  reads: number;
-  writes: number;
-  /** Per group id: the requests that ran there. */
-  by_group: Record<string, GroupCounts>;
-  /** The most requests ever running at one mailbox at once. */
-  max_in_flight: number;
-  /** Requests refused with 429 `MailboxConcurrency` (a 5th concurrent request). */
-  mailbox_rejected: number;
-  /** Requests refused with 429 because the mailbox's request budget (10 000 / 10 min) was spent. */
-  budget_rejected: number;
-  /** Creates answered with an existing event because their `transactionId` was seen before. */
-  deduplicated: number;
-}
+export type { GraphCounts, GroupCounts } from './counts';
+export { OutlookPerson, OUTLOOK_PERSON } from './control';
 
 export interface SandboxGraphOptions {
   identityProvider: SandboxIdentityProvider;
@@ -105,20 +71,11 @@ export interface SandboxGraphOptions {
 
 export const DEFAULT_GROUP_ID = '33333333-3333-4333-8333-333333333333';
 
-const zeroCounts = (): GraphCounts => ({
-  me: 0,
-  events: 0,
-  unauthorized: 0,
-  batches: 0,
-  mailbox_requests: 0,
-  reads: 0,
-  writes: 0,
-  by_group: {},
-  max_in_flight: 0,
-  mailbox_rejected: 0,
-  budget_rejected: 0,
-  deduplicated: 0,
-});
+/**
+ * Graph's own rule by default: Windows ids and the documented IANA list (a service that forwards any
+ * IANA name, e.g. Europe/Amsterdam, fails here as it would on Graph). `any` is the earlier leniency.
+ */
+export const DEFAULT_ZONE_POLICY: ZonePolicy = 'graph';
 
 function pathOf(route: string): GraphPath {
   if (route === 'me') return 'me';
@@ -149,7 +106,7 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     super(server, zeroCounts, parseGraphFault);
     this.baseUrl = `${server.origin}/v1.0`;
     const now = (): number => (options.clock ?? Date).now();
-    this.calendar = new SandboxCalendar(options.timeZones ?? 'graph', now);
+    this.calendar = new SandboxCalendar(options.timeZones ?? DEFAULT_ZONE_POLICY, now);
     this.outlook = new OutlookPerson(this.calendar, () => this.groupIds[0]!);
     for (const id of options.groupIds ?? [DEFAULT_GROUP_ID]) this.addGroup(id, options.groupNames?.[id]);
     this.latencyMs = options.latencyMs ?? 0;
@@ -213,6 +170,11 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
   /** Requests admitted to a group's mailbox within the current budget window. */
   budgetUsed(groupId = this.groupIds[0]!): number {
     return this.mailboxes.used(groupId);
+  }
+
+  /** Which time zones creates and updates accept from now on (`graph` or `any`). */
+  setTimeZonePolicy(policy: ZonePolicy): void {
+    this.calendar.zones = policy;
   }
 
   /** Time each mailbox request takes from now on. */
@@ -327,7 +289,7 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
 
   /** Runs a request against its group's mailbox, within Outlook's limits (429 beyond them). */
   private async atMailbox(op: Op, claims: Claims): Promise<Reply> {
-    if (op.route === 'me') return this.me(op, claims);
+    if (op.route === 'me') return meReply(this.baseUrl, op, claims);
     const groupId = op.route.split('/')[1]!;
     // An unknown group has no mailbox: Graph's directory answers before Outlook is asked.
     if (!this.groups.has(groupId)) return groupNotFound(groupId);
@@ -346,7 +308,7 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
         'x-ms-throttle-reason': 'MailboxConcurrency',
       });
     }
-    this.count(groupId, op.method, admission.running);
+    countRequest(this.counts, groupId, op.method, admission.running);
     try {
       if (this.latencyMs > 0) await delay(this.latencyMs);
       return executeCalendar(
@@ -360,17 +322,6 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     } finally {
       this.mailboxes.release(groupId);
     }
-  }
-
-  private count(groupId: string, method: string, running: number): void {
-    const c = this.counts;
-    c.max_in_flight = Math.max(c.max_in_flight, running);
-    c.mailbox_requests += 1;
-    const g = (c.by_group[groupId] ??= { reads: 0, writes: 0, GET: 0, POST: 0, PATCH: 0, DELETE: 0 });
-    const read = method === 'GET';
-    c[read ? 'reads' : 'writes'] += 1;
-    g[read ? 'reads' : 'writes'] += 1;
-    if (method === 'GET' || method === 'POST' || method === 'PATCH' || method === 'DELETE') g[method] += 1;
   }
 
   /** The token's claims, or undefined after answering 401 as Graph does. */
@@ -400,31 +351,6 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
       }),
     );
     return undefined;
-  }
-
-  private me(op: Op, claims: Claims): Reply {
-    if (op.method !== 'GET') return notAllowed();
-    if (claims.idtyp === 'app' || claims.scp === undefined) {
-      return errorReply(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
-    }
-    const upn = String(claims.upn ?? '');
-    return {
-      status: 200,
-      body: {
-        '@odata.context': `${this.baseUrl}/$metadata#users/$entity`,
-        businessPhones: [],
-        displayName: claims.name ?? null,
-        givenName: null,
-        jobTitle: null,
-        mail: upn || null,
-        mobilePhone: null,
-        officeLocation: null,
-        preferredLanguage: 'en-US',
-        surname: null,
-        userPrincipalName: upn,
-        id: claims.oid,
-      },
-    };
   }
 
   private send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {

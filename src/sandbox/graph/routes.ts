@@ -193,7 +193,9 @@ function groupResource(baseUrl: string, id: string, displayName: string): Record
 function timeWindow(query: URLSearchParams): { from: number; to: number } | undefined {
   // Graph reads a window without an offset as UTC.
   const read = (v: string | null): number =>
-    v === null ? NaN : Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
+    v === null
+      ? NaN
+      : Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : /T/.test(v) ? `${v}Z` : `${v}T00:00:00Z`);
   const from = read(query.get('startDateTime'));
   const to = read(query.get('endDateTime'));
   return Number.isFinite(from) && Number.isFinite(to) ? { from, to } : undefined;
@@ -226,6 +228,32 @@ function page(
     body['@odata.nextLink'] = `${cal.baseUrl}/${path}?${next.toString()}`;
   }
   return body;
+}
+
+/** `GET /me`: the signed-in user from the token; app-only tokens get 400, as on Graph. */
+export function meReply(baseUrl: string, op: Op, claims: Claims): Reply {
+  if (op.method !== 'GET') return notAllowed();
+  if (claims.idtyp === 'app' || claims.scp === undefined) {
+    return errorReply(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+  }
+  const upn = String(claims.upn ?? '');
+  return {
+    status: 200,
+    body: {
+      '@odata.context': `${baseUrl}/$metadata#users/$entity`,
+      businessPhones: [],
+      displayName: claims.name ?? null,
+      givenName: null,
+      jobTitle: null,
+      mail: upn || null,
+      mobilePhone: null,
+      officeLocation: null,
+      preferredLanguage: 'en-US',
+      surname: null,
+      userPrincipalName: upn,
+      id: claims.oid,
+    },
+  };
 }
 
 export function notAllowed(): Reply {
