@@ -239,6 +239,13 @@ describe('update, cancel, delete, list', () => {
       status: 404,
     });
     await expect(svc.deleteGroupEvent(created.id)).rejects.toMatchObject({ code: 'EVENT_NOT_FOUND' });
+    // `..` would address the group itself (DELETE /groups/{id}/): refused before any URL is built.
+    const sent = sandbox.graph.counts.mailbox_requests;
+    for (const id of ['..', '.', 'a/../..']) {
+      await expect(svc.deleteGroupEvent(id)).rejects.toMatchObject({ code: 'INVALID_REQUEST', status: 400 });
+      await expect(svc.cancelGroupEvent(id)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    }
+    expect(sandbox.graph.counts.mailbox_requests).toBe(sent);
 
     const foreign = sandbox.graph.seedEvent({
       subject: 'Not ours',
