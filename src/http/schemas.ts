@@ -382,9 +382,9 @@ export const groupEventResponseSchema = z
     online_meeting_url: z.string().nullable().describe('The Teams join URL of an online meeting.'),
     categories: z.array(z.string()),
     reminder_minutes: z.number().int().nullable().describe('Minutes before the start; null: no reminder.'),
-    show_as: z.enum(['free', 'tentative', 'busy', 'oof', 'working_elsewhere', 'unknown']),
-    importance: z.enum(['low', 'normal', 'high']),
-    sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']),
+    show_as: z.enum(['free', 'tentative', 'busy', 'oof', 'working_elsewhere']).nullable(),
+    importance: z.enum(['low', 'normal', 'high']).nullable(),
+    sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']).nullable(),
     is_cancelled: z.boolean(),
   })
   .describe('An event (§5.2); start and end are UTC instants.');

@@ -1,3 +1,4 @@
+import type { AttendeeResponse, AttendeeType, ShowAs } from './calendar/model/fields';
 import type { Recurrence as EventRecurrence } from './calendar/model/recurrence';
 /**
  * Public shapes of the token service. Field names are `snake_case` because these objects are what the
@@ -235,8 +236,7 @@ export interface RotateKeySummary {
 /** A recurrence (§5.2): the pattern, its interval and days, and its end (`until` or `count`, or neither). */
 export type { EventRecurrence };
 
-export type AttendeeType = 'required' | 'optional' | 'resource';
-export type ShowAs = 'free' | 'tentative' | 'busy' | 'oof' | 'working_elsewhere';
+export type { AttendeeType, ShowAs, AttendeeResponse };
 
 /** An attendee: an address, or the address with a name and type (default `required`). */
 export type AttendeeInput = string | { email: string; name?: string; type?: AttendeeType };
@@ -272,9 +272,6 @@ export interface BulkEventInput extends GroupEventInput {
   idempotency_key?: string;
 }
 
-export type AttendeeResponse =
-  'none' | 'organizer' | 'accepted' | 'tentatively_accepted' | 'declined' | 'not_responded';
-
 export interface EventAttendee {
   email: string;
   name: string | null;
@@ -306,9 +303,10 @@ export interface GroupEvent {
   categories: string[];
   /** Minutes before the start; null: no reminder. */
   reminder_minutes: number | null;
-  show_as: ShowAs | 'unknown';
-  importance: 'low' | 'normal' | 'high';
-  sensitivity: 'normal' | 'personal' | 'private' | 'confidential';
+  /** Null when Graph holds a value outside §5.2 (`unknown`) or none. */
+  show_as: ShowAs | null;
+  importance: 'low' | 'normal' | 'high' | null;
+  sensitivity: 'normal' | 'personal' | 'private' | 'confidential' | null;
   is_cancelled: boolean;
 }
 

@@ -257,6 +257,16 @@ describe('roles and owners', () => {
     }
     expect(actualAna).toEqual(expectedAna);
     expect(actualPerson).toEqual(expectedPerson);
+    // The series' occurrences in the calendar view: its owner sees them, another creator does not.
+    const june = '/events?from=2030-06-01T00:00:00Z&to=2030-06-30T00:00:00Z';
+    const anaJune = eventListSchema.parse((await call(stack, 'GET', june, { token: tokens.ana })).json);
+    expect(anaJune.items.map((e) => [e.subject, e.type])).toEqual([
+      ['Ana weekly', 'occurrence'],
+      ['Ana weekly', 'occurrence'],
+      ['Ana weekly', 'occurrence'],
+    ]);
+    const boJune = eventListSchema.parse((await call(stack, 'GET', june, { token: tokens.bo })).json);
+    expect(boJune.items).toEqual([]);
     // The person's meeting is untouched.
     const person = stack.sandbox.graph.events.find((e) => e.id === ids.person)!;
     expect(person.isCancelled).toBe(false);

@@ -5,6 +5,7 @@ import {
   groupEventResponseSchema,
   problemSchema,
 } from '../../src/http/schemas';
+import { request as httpRequest } from 'node:http';
 import { call, startStack, type ApiResponse, type Stack } from './harness';
 
 let stack: Stack;
@@ -181,6 +182,55 @@ describe('events API', () => {
     const before = stack.sandbox.graph.counts.mailbox_requests;
     expectProblem(await call(stack, 'GET', '/events/a.b', { token: creator }), 400, 'INVALID_REQUEST');
     expectProblem(await call(stack, 'DELETE', '/events/a%20b', { token: creator }), 400, 'INVALID_REQUEST');
+    // `..` itself, as a client that does not normalise URLs would send it (literal or percent-encoded):
+    // the host resolves the dots (WHATWG URL rules), so no event route is reached at all; the library's
+    // own check (test/lib/events/events.test.ts) covers callers that pass `..` as an id.
+    for (const [method, path] of [
+      ['DELETE', '/events/..'],
+      ['DELETE', '/events/%2E%2E'],
+      ['POST', '/events/%2e%2e/cancel'],
+    ] as const) {
+      expect([path, await rawRequest(stack, method, path, creator)]).toEqual([
+        path,
+        { status: 404, code: 'ROUTE_NOT_FOUND' },
+      ]);
+    }
     expect(stack.sandbox.graph.counts.mailbox_requests).toBe(before);
   });
 });
+
+/** A request with its path exactly as given (fetch would resolve `..` before sending). */
+function rawRequest(
+  stack: Stack,
+  method: string,
+  path: string,
+  token: string,
+): Promise<{ status: number; code: string | undefined }> {
+  const url = new URL(stack.api);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: `${url.pathname}${path}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => {
+          let code: string | undefined;
+          try {
+            code = (JSON.parse(text) as { code?: string }).code;
+          } catch {
+            code = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, code });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(method === 'POST' ? '{}' : undefined);
+  });
+}

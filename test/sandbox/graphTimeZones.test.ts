@@ -110,6 +110,22 @@ describe('time zones over HTTP', () => {
     });
     expect(created.status).toBe(201);
     expect(lenient.events[0]!.start).toBe('2027-07-01T07:00:00.000Z');
+    expect(created.body.start).toEqual({
+      dateTime: '2027-07-01T09:00:00.0000000',
+      timeZone: 'Europe/Amsterdam',
+    });
+    const series = await call(`/groups/${lenient.groupIds[0]}/events`, {
+      method: 'POST',
+      body: event('Europe/Amsterdam', 'Europe/Amsterdam'),
+      prefer: 'outlook.timezone="Europe/Amsterdam"',
+    });
+    const instances = await call(
+      `/groups/${lenient.groupIds[0]}/events/${series.body.id}/instances?startDateTime=2027-07-01&endDateTime=2027-07-03`,
+    );
+    expect(instances.body.value.map((v: { start: { dateTime: string } }) => v.start.dateTime)).toEqual([
+      '2027-07-01T07:00:00.0000000',
+      '2027-07-02T07:00:00.0000000',
+    ]);
     // Switched back to Graph's rule while running (control route).
     const control = `${lenient.baseUrl.replace(/\/v1\.0$/, '')}/_sandbox/time-zones`;
     expect((await fetch(control, { method: 'POST', body: JSON.stringify({ policy: 'graph' }) })).status).toBe(

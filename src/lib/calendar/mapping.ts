@@ -7,7 +7,8 @@
  * "weekly at 09:00" stays 09:00 across daylight-saving changes.
  */
 import { ERRORS, GraphTokenError } from '../errors';
-import type { AttendeeResponse, EventAttendee, GroupEvent } from '../types';
+import type { GroupEvent } from '../types';
+import { fromGraphTimetableFields, toGraphTimetableFields, type GraphTimetableRead } from './model/fields';
 import { fromGraphRecurrence, toGraphRecurrence, type GraphRecurrenceRead } from './model/recurrence';
 import { graphTimeZone, ianaFromGraph } from './model/timeZones';
 import {
@@ -19,7 +20,7 @@ import {
   wallClock,
   type GraphDateTime,
 } from './time';
-import type { NormalizedAttendee, NormalizedEvent } from './validate';
+import type { NormalizedEvent } from './validate';
 
 /**
  * The stamps: single-value extended properties (MAPI named string properties in this product's own
@@ -166,32 +167,17 @@ export function startDateOf(event: Times): string {
     : wallClock(parseInstant(event.start, 'start'), event.time_zone).slice(0, 10);
 }
 
-const attendeesOf = (list: readonly NormalizedAttendee[]): unknown[] =>
-  list.map((a) => ({
-    emailAddress: { address: a.email, ...(a.name !== undefined ? { name: a.name } : {}) },
-    type: a.type,
-  }));
-
-const SHOW_AS_TO_GRAPH: Record<string, string> = { working_elsewhere: 'workingElsewhere' };
-
 /** The timetable fields given in `e` (create: all with defaults; patch: only those present). */
 function timetableFields(e: Omit<Partial<NormalizedEvent>, 'recurrence'>): Record<string, unknown> {
-  return {
-    ...(e.online_meeting === true
-      ? { isOnlineMeeting: true, onlineMeetingProvider: 'teamsForBusiness' }
-      : e.online_meeting === false
-        ? { isOnlineMeeting: false }
-        : {}),
+  return toGraphTimetableFields({
+    ...(e.attendees !== undefined ? { attendees: e.attendees } : {}),
     ...(e.categories !== undefined ? { categories: e.categories } : {}),
-    ...(e.reminder_minutes === null
-      ? { isReminderOn: false }
-      : e.reminder_minutes !== undefined
-        ? { isReminderOn: true, reminderMinutesBeforeStart: e.reminder_minutes }
-        : {}),
-    ...(e.show_as !== undefined ? { showAs: SHOW_AS_TO_GRAPH[e.show_as] ?? e.show_as } : {}),
+    ...(e.reminder_minutes !== undefined ? { reminder_minutes: e.reminder_minutes } : {}),
+    ...(e.show_as !== undefined ? { show_as: e.show_as } : {}),
     ...(e.importance !== undefined ? { importance: e.importance } : {}),
     ...(e.sensitivity !== undefined ? { sensitivity: e.sensitivity } : {}),
-  };
+    ...(e.online_meeting !== undefined ? { online_meeting: e.online_meeting } : {}),
+  });
 }
 
 /** The create body: times, recurrence, `transactionId` and the stamps (key, owner, zone). */
@@ -212,8 +198,13 @@ export function toGraphEvent(
       : {}),
     ...(event.body !== undefined ? { body: { contentType: event.body_type, content: event.body } } : {}),
     ...(event.location !== undefined ? { location: { displayName: event.location } } : {}),
-    ...(event.attendees.length ? { attendees: attendeesOf(event.attendees) } : {}),
-    ...timetableFields({ ...event, online_meeting: event.online_meeting || undefined }),
+    ...timetableFields({
+      ...event,
+      // Only what the caller asked for: Graph's defaults stay Graph's.
+      attendees: event.attendees.length ? event.attendees : undefined,
+      categories: event.categories.length ? event.categories : undefined,
+      online_meeting: event.online_meeting || undefined,
+    }),
     transactionId: key,
     singleValueExtendedProperties: [
       { id: CREATE_KEY_PROPERTY_ID, value: key },
@@ -244,7 +235,6 @@ export function toGraphPatch(
       ? { body: { contentType: patch.body_type ?? 'text', content: patch.body } }
       : {}),
     ...(patch.location !== undefined ? { location: { displayName: patch.location } } : {}),
-    ...(patch.attendees !== undefined ? { attendees: attendeesOf(patch.attendees) } : {}),
     ...timetableFields(patch),
     ...(times && patch.time_zone !== undefined
       ? { singleValueExtendedProperties: [{ id: TIME_ZONE_PROPERTY_ID, value: times.time_zone }] }
@@ -253,45 +243,6 @@ export function toGraphPatch(
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-const RESPONSES: Record<string, AttendeeResponse> = {
-  none: 'none',
-  organizer: 'organizer',
-  accepted: 'accepted',
-  tentativelyaccepted: 'tentatively_accepted',
-  declined: 'declined',
-  notresponded: 'not_responded',
-};
-
-const TYPES: Record<string, GroupEvent['type']> = {
-  singleinstance: 'single',
-  seriesmaster: 'series_master',
-  occurrence: 'occurrence',
-  exception: 'exception',
-};
-
-function attendeesFrom(value: unknown): EventAttendee[] {
-  if (!Array.isArray(value)) return [];
-  return (value as Array<Record<string, unknown>>).flatMap((a) => {
-    const email = a.emailAddress as { address?: unknown; name?: unknown } | undefined;
-    const address = str(email?.address);
-    if (address === undefined) return [];
-    const status = a.status as { response?: unknown } | undefined;
-    const type = str(a.type)?.toLowerCase();
-    return [
-      {
-        email: address.toLowerCase(),
-        name: str(email?.name) || null,
-        type: type === 'optional' || type === 'resource' ? type : 'required',
-        response: RESPONSES[str(status?.response)?.toLowerCase() ?? 'none'] ?? 'none',
-      },
-    ];
-  });
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
-  return allowed.includes(value as T) ? (value as T) : fallback;
-}
 
 /** Graph's event → the service's event (§5.2): instants in UTC `Z`, the caller's IANA zone. */
 export function fromGraphEvent(body: Record<string, unknown>): GroupEvent {
@@ -306,11 +257,11 @@ export function fromGraphEvent(body: Record<string, unknown>): GroupEvent {
     }
   };
   const stamps = stampsOf(body);
+  const fields = fromGraphTimetableFields(body as GraphTimetableRead);
   const graphStartZone = str(body.originalStartTimeZone) ?? start?.timeZone ?? 'UTC';
   const location = str((body.location as { displayName?: unknown } | undefined)?.displayName);
   const content = body.body as { contentType?: unknown; content?: unknown } | undefined;
   const bodyType = str(content?.contentType)?.toLowerCase() === 'html' ? 'html' : 'text';
-  const showAs = str(body.showAs);
   return {
     id: String(body.id ?? ''),
     external_id: stamps.externalId ?? null,
@@ -323,34 +274,17 @@ export function fromGraphEvent(body: Record<string, unknown>): GroupEvent {
     time_zone: stamps.timeZone ?? ianaFromGraph(graphStartZone) ?? 'UTC',
     all_day: body.isAllDay === true,
     location: location ? location : null,
-    attendees: attendeesFrom(body.attendees),
-    type: TYPES[str(body.type)?.toLowerCase() ?? ''] ?? 'single',
-    series_id: str(body.seriesMasterId) ?? null,
+    attendees: fields.attendees,
+    type: fields.type,
+    series_id: fields.series_id,
     recurrence: fromGraphRecurrence(body.recurrence as GraphRecurrenceRead | null | undefined) ?? null,
-    online_meeting_url:
-      str((body.onlineMeeting as { joinUrl?: unknown } | null | undefined)?.joinUrl) ??
-      str(body.onlineMeetingUrl) ??
-      null,
-    categories: Array.isArray(body.categories)
-      ? (body.categories as unknown[]).filter((c): c is string => typeof c === 'string')
-      : [],
-    reminder_minutes:
-      body.isReminderOn === false
-        ? null
-        : typeof body.reminderMinutesBeforeStart === 'number'
-          ? body.reminderMinutesBeforeStart
-          : null,
-    show_as:
-      showAs === 'workingElsewhere'
-        ? 'working_elsewhere'
-        : oneOf(showAs, ['free', 'tentative', 'busy', 'oof', 'unknown'] as const, 'unknown'),
-    importance: oneOf(body.importance, ['low', 'normal', 'high'] as const, 'normal'),
-    sensitivity: oneOf(
-      body.sensitivity,
-      ['normal', 'personal', 'private', 'confidential'] as const,
-      'normal',
-    ),
-    is_cancelled: body.isCancelled === true,
+    online_meeting_url: fields.online_meeting_url,
+    categories: fields.categories,
+    reminder_minutes: fields.reminder_minutes,
+    show_as: fields.show_as,
+    importance: fields.importance,
+    sensitivity: fields.sensitivity,
+    is_cancelled: fields.is_cancelled,
   };
 }
 

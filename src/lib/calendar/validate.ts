@@ -5,17 +5,21 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ERRORS, GraphTokenError } from '../errors';
-import type { AttendeeInput, GroupEventInput, GroupEventPatch, ShowAs } from '../types';
+import type { AttendeeInput, GroupEventInput, GroupEventPatch } from '../types';
+import {
+  timetableFieldsShape,
+  type Attendee,
+  type Importance,
+  type Sensitivity,
+  type ShowAs,
+} from './model/fields';
 import { checkRecurrence, normalizeRecurrence, recurrenceSchema, type Recurrence } from './model/recurrence';
 import { isSupportedTimeZone } from './model/timeZones';
 import { isKnownTimeZone, parseDate, parseInstant } from './time';
 
-export const MAX_ATTENDEES = 500;
+export { MAX_ATTENDEES, MAX_CATEGORIES, MAX_REMINDER_MINUTES } from './model/fields';
 export const MAX_BODY_CHARS = 60_000;
 export const MAX_BULK_EVENTS = 1000;
-export const MAX_CATEGORIES = 25;
-/** Outlook offers reminders up to 4 weeks before the start. */
-export const MAX_REMINDER_MINUTES = 40_320;
 
 const subject = z.string().trim().min(1).max(255);
 const when = z
@@ -34,42 +38,6 @@ const allDay = z.boolean().describe('All-day event: `start`/`end` are dates, `en
 const body = z.string().max(MAX_BODY_CHARS);
 const bodyType = z.enum(['html', 'text'], { error: 'must be html or text' });
 const location = z.string().trim().min(1).max(255);
-const attendee = z.union(
-  [
-    z.email(),
-    z.strictObject({
-      email: z.email(),
-      name: z.string().trim().min(1).max(255).optional(),
-      type: z
-        .enum(['required', 'optional', 'resource'], { error: 'must be required, optional or resource' })
-        .optional(),
-    }),
-  ],
-  { error: 'must be an e-mail address or { email, name?, type? }' },
-);
-const attendees = z
-  .array(attendee)
-  .max(MAX_ATTENDEES)
-  .describe(`E-mail addresses or { email, name?, type? }, at most ${MAX_ATTENDEES}.`);
-const onlineMeeting = z.boolean().describe('A Teams meeting: the join URL comes back as online_meeting_url.');
-const categories = z
-  .array(z.string().trim().min(1).max(255))
-  .max(MAX_CATEGORIES)
-  .describe('Outlook categories (names), at most 25.');
-const reminderMinutes = z
-  .number()
-  .int()
-  .min(0)
-  .max(MAX_REMINDER_MINUTES)
-  .nullable()
-  .describe('Minutes before the start; null turns the reminder off.');
-const showAs = z.enum(['free', 'tentative', 'busy', 'oof', 'working_elsewhere'], {
-  error: 'must be free, tentative, busy, oof or working_elsewhere',
-});
-const importance = z.enum(['low', 'normal', 'high'], { error: 'must be low, normal or high' });
-const sensitivity = z.enum(['normal', 'personal', 'private', 'confidential'], {
-  error: 'must be normal, personal, private or confidential',
-});
 
 /** Checks `start`/`end` against `all_day` and each other; reports each problem on its field. */
 function checkTimes(
@@ -117,16 +85,11 @@ function checkSeries(
   }
 }
 
+/** Body, location and the timetable fields of the model (attendees normalised to `{ email, name?, type }`). */
 const fields = {
   body: body.optional(),
   location: location.optional(),
-  attendees: attendees.optional(),
-  online_meeting: onlineMeeting.optional(),
-  categories: categories.optional(),
-  reminder_minutes: reminderMinutes.optional(),
-  show_as: showAs.optional(),
-  importance: importance.optional(),
-  sensitivity: sensitivity.optional(),
+  ...timetableFieldsShape,
 };
 
 /** A new event; defaults applied (`time_zone` UTC, `body_type` text). */
@@ -163,11 +126,7 @@ export const groupEventPatchSchema = z
   })
   .superRefine(checkTimes);
 
-export interface NormalizedAttendee {
-  email: string;
-  name?: string;
-  type: 'required' | 'optional' | 'resource';
-}
+export type NormalizedAttendee = Attendee;
 
 /** An event with every default applied: what is sent, fingerprinted and compared. */
 export interface NormalizedEvent {
@@ -186,8 +145,8 @@ export interface NormalizedEvent {
   /** Absent: Graph's default reminder; null: none. */
   reminder_minutes?: number | null;
   show_as?: ShowAs;
-  importance?: 'low' | 'normal' | 'high';
-  sensitivity?: 'normal' | 'personal' | 'private' | 'confidential';
+  importance?: Importance;
+  sensitivity?: Sensitivity;
 }
 
 /** Attendees as given → addresses in lower case with their type (default `required`). */
@@ -234,7 +193,7 @@ export function normalizeEvent(input: unknown, where = ''): NormalizedEvent {
     ...(e.body !== undefined ? { body: e.body } : {}),
     body_type: e.body_type,
     ...(e.location !== undefined ? { location: e.location } : {}),
-    attendees: normalizeAttendees(e.attendees ?? []),
+    attendees: e.attendees ?? [],
     ...(e.recurrence !== undefined ? { recurrence: normalizeRecurrence(e.recurrence) } : {}),
     online_meeting: e.online_meeting ?? false,
     categories: e.categories ?? [],

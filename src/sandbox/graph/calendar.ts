@@ -25,7 +25,7 @@ import {
   type EventView,
   type SandboxGraphEvent,
 } from './series';
-import { fromWall, resolveGraphZone, toWall } from './timeZones';
+import { fromWall, platformZone, resolveGraphZone, toWall } from './timeZones';
 
 export { GraphInputError } from './eventFields';
 export type { EventView, SandboxGraphEvent } from './series';
@@ -82,7 +82,7 @@ export class SandboxCalendar {
 
   /** The IANA zone of a Graph `timeZone`, or Graph's 400 TimeZoneNotSupportedException. */
   zone(name: string): string {
-    const zone = resolveGraphZone(name) ?? (this.zones === 'any' ? anyZone(name) : undefined);
+    const zone = resolveGraphZone(name) ?? (this.zones === 'any' ? platformZone(name) : undefined);
     if (!zone) {
       throw new GraphInputError(
         400,
@@ -222,7 +222,8 @@ export class SandboxCalendar {
     }
     const merged = structuredClone(view.fields);
     applyFields(merged, body, joinUrl);
-    const own: Partial<EventFields> = { ...(event.exceptions[view.date]?.fields ?? {}) };
+    // What differs from the master is the exception's own (earlier overrides are in view.fields already).
+    const own: Partial<EventFields> = {};
     for (const name of FIELD_NAMES) {
       if (JSON.stringify(merged[name]) !== JSON.stringify(event.fields[name])) {
         (own as Record<string, unknown>)[name] = merged[name];
@@ -301,7 +302,13 @@ export class SandboxCalendar {
 
   private recurrence(raw: unknown, start: ReadTime): SandboxGraphEvent['recurrence'] {
     try {
-      return parseRecurrence(raw, start.wall.slice(0, 10), start.timeZone);
+      return parseRecurrence(raw, start.wall.slice(0, 10), start.timeZone, (name) => {
+        try {
+          return Boolean(this.zone(name));
+        } catch {
+          return false;
+        }
+      });
     } catch (error) {
       if (error instanceof RecurrenceError) {
         const code = error.message.startsWith('A valid TimeZone')
@@ -311,14 +318,6 @@ export class SandboxCalendar {
       }
       throw error;
     }
-  }
-}
-
-function anyZone(name: string): string | undefined {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return undefined;
   }
 }
 

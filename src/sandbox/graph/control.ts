@@ -12,7 +12,7 @@ import type { MailboxBudget } from './mailbox';
 import { renderEvent } from './resource';
 import { viewOf, type EventView } from './series';
 
-export const PERSON = { address: 'alex.person@contoso.example', name: 'Alex Person' };
+export const OUTLOOK_PERSON = { address: 'alex.person@contoso.example', name: 'Alex Person' };
 
 type Response = EventFields['attendees'][number]['status']['response'];
 
@@ -35,7 +35,7 @@ export class OutlookPerson {
     fields: Record<string, unknown>,
     options: { groupId?: string; organizer?: { address: string; name?: string } } = {},
   ): EventView {
-    const organizer = options.organizer ?? PERSON;
+    const organizer = options.organizer ?? OUTLOOK_PERSON;
     const { event } = this.calendar.create(options.groupId ?? this.defaultGroup(), fields, {
       ...organizer,
       person: true,
@@ -180,8 +180,7 @@ export async function handleControl(
       if (method !== 'POST') return (sendMethodNotAllowed(res, 'POST'), true);
       const b = await body();
       const organizer = b.organizer as { address?: unknown; name?: unknown } | undefined;
-      const { organizer: _ignored, ...fields } = b;
-      void _ignored;
+      const { organizer: _organizer, ...fields } = b;
       answer(
         g.outlook.createMeeting(fields, {
           groupId,

@@ -44,7 +44,7 @@ export type { GraphFault, GraphPath } from './faults';
 export type { EventView, SandboxGraphEvent, ZonePolicy } from './calendar';
 export type { MailboxBudget } from './mailbox';
 export type { GraphCounts, GroupCounts } from './counts';
-export { OutlookPerson, PERSON } from './control';
+export { OutlookPerson, OUTLOOK_PERSON } from './control';
 
 export interface SandboxGraphOptions {
   identityProvider: SandboxIdentityProvider;

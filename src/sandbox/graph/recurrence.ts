@@ -97,7 +97,12 @@ function int(value: unknown, property: string, min: number, max: number): number
  * As the recurrencePattern page says, a property a pattern does not use is refused when its value is
  * not a supported one, and the required ones must be there; `range.startDate` must be the start's date.
  */
-export function parseRecurrence(raw: unknown, startDate: string, eventZone: string): Recurrence {
+export function parseRecurrence(
+  raw: unknown,
+  startDate: string,
+  eventZone: string,
+  zoneAccepted: (name: string) => boolean = (name) => resolveGraphZone(name) !== undefined,
+): Recurrence {
   const r = raw as { pattern?: Record<string, unknown>; range?: Record<string, unknown> } | null;
   if (!r || typeof r !== 'object' || !r.pattern || !r.range) {
     throw new RecurrenceError('recurrence', 'recurrence needs pattern and range.');
@@ -159,7 +164,7 @@ export function parseRecurrence(raw: unknown, startDate: string, eventZone: stri
     rangeType === 'numbered' ? int(g.numberOfOccurrences, 'recurrence.range.numberOfOccurrences', 1, 999) : 0;
   let recurrenceTimeZone = eventZone;
   if (g.recurrenceTimeZone !== undefined && g.recurrenceTimeZone !== null) {
-    if (typeof g.recurrenceTimeZone !== 'string' || !resolveGraphZone(g.recurrenceTimeZone)) {
+    if (typeof g.recurrenceTimeZone !== 'string' || !zoneAccepted(g.recurrenceTimeZone)) {
       throw new RecurrenceError(
         'recurrence.range.recurrenceTimeZone',
         `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${String(g.recurrenceTimeZone).slice(0, 60)}'.`,

@@ -7,7 +7,7 @@
 import { htmlToText, textToHtml } from './eventFields';
 import { expandedProperties } from './filter';
 import type { EventView } from './series';
-import { resolveGraphZone, toWall } from './timeZones';
+import { rulesOf, toWall } from './timeZones';
 
 export interface RenderOptions {
   baseUrl: string;
@@ -25,7 +25,7 @@ export interface RenderOptions {
 
 /** How Graph writes a dateTimeTimeZone: the wall clock in `zoneName`, seven-digit fractions. */
 export function writeDateTime(instant: number, zoneName: string): { dateTime: string; timeZone: string } {
-  return { dateTime: `${toWall(instant, resolveGraphZone(zoneName) ?? 'UTC')}.0000000`, timeZone: zoneName };
+  return { dateTime: `${toWall(instant, rulesOf(zoneName))}.0000000`, timeZone: zoneName };
 }
 
 export function renderBody(

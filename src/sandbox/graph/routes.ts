@@ -193,7 +193,9 @@ function groupResource(baseUrl: string, id: string, displayName: string): Record
 function timeWindow(query: URLSearchParams): { from: number; to: number } | undefined {
   // Graph reads a window without an offset as UTC.
   const read = (v: string | null): number =>
-    v === null ? NaN : Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
+    v === null
+      ? NaN
+      : Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : /T/.test(v) ? `${v}Z` : `${v}T00:00:00Z`);
   const from = read(query.get('startDateTime'));
   const to = read(query.get('endDateTime'));
   return Number.isFinite(from) && Number.isFinite(to) ? { from, to } : undefined;

@@ -6,7 +6,7 @@
  */
 import type { EventFields } from './eventFields';
 import { dateOf, dayNumber, occurrenceDays, type Recurrence } from './recurrence';
-import { fromWall, resolveGraphZone, toWall } from './timeZones';
+import { fromWall, rulesOf, toWall } from './timeZones';
 
 export type EventType = 'singleInstance' | 'seriesMaster' | 'occurrence' | 'exception';
 
@@ -85,7 +85,7 @@ export function parseOccurrenceId(id: string): { masterId: string; date: string 
 }
 
 export function zoneOf(name: string): string {
-  return resolveGraphZone(name) ?? 'UTC';
+  return rulesOf(name);
 }
 
 export function viewOf(event: SandboxGraphEvent): EventView {

@@ -129,17 +129,18 @@ export function resolveGraphZone(name: string): string | undefined {
   return WINDOWS.get(key) ?? IANA.get(key);
 }
 
-export class TimeZoneError extends Error {}
-
-/** The IANA zone for `name`, or a TimeZoneError that carries Graph's message. */
-export function requireGraphZone(name: string): string {
-  const zone = resolveGraphZone(name);
-  if (!zone) {
-    throw new TimeZoneError(
-      `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${name.slice(0, 60)}'.`,
-    );
+/** Any zone the platform's Intl knows, by its canonical name (the `any` policy), or undefined. */
+export function platformZone(name: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
   }
-  return zone;
+}
+
+/** The rules to read a stored zone name with (it was accepted when written): Graph's forms, else Intl's. */
+export function rulesOf(name: string): string {
+  return resolveGraphZone(name) ?? platformZone(name) ?? 'UTC';
 }
 
 const DAY = 86_400_000;

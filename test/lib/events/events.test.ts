@@ -239,6 +239,13 @@ describe('update, cancel, delete, list', () => {
       status: 404,
     });
     await expect(svc.deleteGroupEvent(created.id)).rejects.toMatchObject({ code: 'EVENT_NOT_FOUND' });
+    // `..` would address the group itself (DELETE /groups/{id}/): refused before any URL is built.
+    const sent = sandbox.graph.counts.mailbox_requests;
+    for (const id of ['..', '.', 'a/../..']) {
+      await expect(svc.deleteGroupEvent(id)).rejects.toMatchObject({ code: 'INVALID_REQUEST', status: 400 });
+      await expect(svc.cancelGroupEvent(id)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    }
+    expect(sandbox.graph.counts.mailbox_requests).toBe(sent);
 
     const foreign = sandbox.graph.seedEvent({
       subject: 'Not ours',
@@ -259,7 +266,16 @@ describe('update, cancel, delete, list', () => {
     const env = freshEnv(sandbox);
     const svc = service(env);
     await svc.acquireToken({}, { actor: 'user:ana', correlationId: 'corr-a' });
-    const created = await svc.createGroupEvent(EVENT, {}, { actor: 'user:ana', correlationId: 'corr-e' });
+    const created = await svc.createGroupEvent(
+      EVENT,
+      {},
+      {
+        actor: 'tid-1:oid-ana',
+        actorName: 'ana@contoso.example',
+        roles: ['Events.Create'],
+        correlationId: 'corr-e',
+      },
+    );
     const status = await svc.getTokenStatus();
     expect(status.recent_audit.map((a) => a.operation)).not.toContain('create-event');
     const rows = [];
@@ -273,7 +289,8 @@ describe('update, cancel, delete, list', () => {
         operation: 'create-event',
         target: created.id,
         outcome: 'success',
-        actor: 'user:ana',
+        actor: 'tid-1:oid-ana',
+        actor_name: 'ana@contoso.example',
       }),
     ]);
     await svc.close();

@@ -3,7 +3,7 @@
  * "Recurrence"). A series is wall-clock: "weekly at 09:00 in Europe/Amsterdam" is 09:00 local on every
  * date, so its instants move by an hour in UTC when the clocks change. Pure.
  */
-import { fromGraphDateTime } from '../time';
+import { fromGraphDateTime, parseInstant, wallClock } from '../time';
 import type { Recurrence } from './recurrence';
 
 /** Days of the week in JavaScript's order (`getUTCDay()`: 0 is Sunday), as Graph spells them. */
@@ -145,10 +145,21 @@ export function firstPatternDay(rec: Recurrence, startDay: number): number | und
   return next.done ? undefined : next.value;
 }
 
-/** A wall-clock time of day: `09:00` or `09:00:00`. */
+/** A date and a wall-clock time of day (`09:00` or `09:00:00`) in a zone. */
 export interface WallTime {
   date: string;
   time: string;
+}
+
+/**
+ * An event's start as a wall time in its zone: the series' `startWall` for `expandOccurrences`, and its
+ * date is the range's `startDate` for `toGraphRecurrence`. Throws INVALID_REQUEST for a start that is
+ * not an instant with an offset (or, all day, a date).
+ */
+export function localStart(start: string, timeZone: string, allDay = false): WallTime {
+  if (allDay) return { date: start.slice(0, 10), time: '00:00:00' };
+  const wall = wallClock(parseInstant(start, 'start'), timeZone);
+  return { date: wall.slice(0, 10), time: wall.slice(11) };
 }
 
 export interface Occurrence {

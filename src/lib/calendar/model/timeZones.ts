@@ -4,6 +4,7 @@
  * of IANA names, and that create and update "might not support all" of them; a zone outside both is
  * refused here, before anything is sent, rather than by Graph halfway through a bulk import. Pure.
  */
+import { z } from 'zod';
 import { GRAPH_IANA_ZONES, RENAMED_ZONES, WINDOWS_ZONES } from './windowsZones.data';
 
 /** Windows zone → its CLDR default IANA zone ("001"), both spelled as in the data. */
@@ -80,6 +81,18 @@ export function graphTimeZone(iana: string): string | undefined {
 export function isSupportedTimeZone(iana: string): boolean {
   return graphTimeZone(iana) !== undefined;
 }
+
+/** An event's `time_zone`: an IANA name Graph documents a form of (checked before anything is sent). */
+export const timeZoneSchema = z
+  .string()
+  .max(64)
+  .refine(isSupportedTimeZone, {
+    error: (issue) =>
+      typeof issue.input === 'string' && runtimeZone(issue.input) !== undefined
+        ? `${issue.input} has no form Microsoft Graph documents (not on its IANA list, no Windows zone in CLDR)`
+        : 'must be an IANA time zone name, e.g. Europe/Amsterdam',
+  })
+  .describe('IANA time zone name the event is shown in; sent to Graph as its IANA name or Windows zone.');
 
 /**
  * The IANA zone for a `timeZone` Graph answered with (`originalStartTimeZone`, `recurrenceTimeZone`):

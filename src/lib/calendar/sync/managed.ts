@@ -128,9 +128,9 @@ export function currentView(raw: Record<string, unknown>): Required<ManagedView>
     categories: list(event.categories),
     online_meeting: String(raw.isOnlineMeeting === true),
     reminder_minutes: String(event.reminder_minutes),
-    show_as: event.show_as,
-    importance: event.importance,
-    sensitivity: event.sensitivity,
+    show_as: event.show_as ?? '',
+    importance: event.importance ?? '',
+    sensitivity: event.sensitivity ?? '',
   };
 }
 

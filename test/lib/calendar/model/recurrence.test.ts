@@ -1,5 +1,5 @@
 /** Recurrence: the six patterns' Graph bodies, contradictory fields, the start, DST and occurrences. */
-import { expandOccurrences } from '../../../../src/lib/calendar/model/occurrences';
+import { expandOccurrences, localStart } from '../../../../src/lib/calendar/model/occurrences';
 import {
   checkRecurrence,
   fromGraphRecurrence,
@@ -348,6 +348,13 @@ describe('expandOccurrences', () => {
         '2027-11-06',
       ),
     ).toEqual(['2027-11-06', '2029-11-03']);
+  });
+
+  it('takes the start’s wall time in the zone', () => {
+    expect(localStart('2027-02-01T09:00:00+01:00', AMS)).toEqual({ date: '2027-02-01', time: '09:00:00' });
+    expect(localStart('2027-01-31T23:30:00Z', AMS)).toEqual({ date: '2027-02-01', time: '00:30:00' });
+    expect(localStart('2027-02-01', AMS, true)).toEqual({ date: '2027-02-01', time: '00:00:00' });
+    expect(() => localStart('2027-02-01T09:00:00', AMS)).toThrow(/^start: /);
   });
 
   it('refuses a malformed wall start', () => {

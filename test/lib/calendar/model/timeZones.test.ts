@@ -4,6 +4,7 @@ import {
   ianaFromGraph,
   isSupportedTimeZone,
   isWindowsTimeZone,
+  timeZoneSchema,
   windowsTimeZone,
 } from '../../../../src/lib/calendar/model/timeZones';
 import { GRAPH_IANA_ZONES, WINDOWS_ZONES } from '../../../../src/lib/calendar/model/windowsZones.data';
@@ -53,6 +54,18 @@ describe('graphTimeZone', () => {
     const unmapped = runtimeZones.filter((zone) => !isSupportedTimeZone(zone));
     expect(unmapped).toContain('Antarctica/Troll');
     expect(unmapped.length).toBeLessThan(10);
+  });
+});
+
+describe('timeZoneSchema', () => {
+  it('takes a supported zone and says why it refuses others', () => {
+    expect(timeZoneSchema.parse('Europe/Amsterdam')).toBe('Europe/Amsterdam');
+    const troll = timeZoneSchema.safeParse('Antarctica/Troll');
+    expect(troll.error!.issues[0]!.message).toMatch(
+      /^Antarctica\/Troll has no form Microsoft Graph documents/,
+    );
+    const bad = timeZoneSchema.safeParse('+01:00');
+    expect(bad.error!.issues[0]!.message).toBe('must be an IANA time zone name, e.g. Europe/Amsterdam');
   });
 });
 
