@@ -15,12 +15,11 @@ import type {
   OperationContext,
 } from '../types';
 import type { EventDeps } from './deps';
+import { listEventOccurrences, listGroupEvents } from './list';
 import {
   cancelGroupEvent,
   deleteGroupEvent,
   getGroupEvent,
-  listEventOccurrences,
-  listGroupEvents,
   updateGroupEvent,
   type GroupOption,
 } from './operations';
