@@ -9,9 +9,9 @@ import { resolveCalendar, type Calendar } from './calendars';
 import { issueContinuation, readContinuation } from './continuation';
 import type { EventDeps } from './deps';
 import { eventPath } from './ids';
-import { fromGraphEvent, readQuery, stampsOf, UTC_PREFERENCE } from './mapping';
+import { fromGraphEvent, preferHeader, readQuery, stampsOf } from './mapping';
 import { decideAccess, readsAll } from './owners';
-import { authorize, fetchRaw, query, type GroupOption } from './operations';
+import { authorize, fetchRaw, query, type BodyOption, type GroupOption } from './operations';
 import { isoInstant, parseInstant } from './time';
 
 const DAY_MS = 86_400_000;
@@ -43,6 +43,7 @@ export async function listPage(
   prefix: string,
   firstPath: () => string,
   continuationToken: string | undefined,
+  bodyType: 'html' | 'text' = 'text',
   seriesOwner?: string,
 ): Promise<EventListResult> {
   const binding = { groupId: calendar.groupId, actor: ctx.actor, prefix };
@@ -50,7 +51,7 @@ export async function listPage(
     ? await readContinuation(deps.signing, binding, continuationToken)
     : firstPath();
   const { response } = await callRepeatable(deps, (token) =>
-    deps.graph.request('GET', path, token, { headers: UTC_PREFERENCE }),
+    deps.graph.request('GET', path, token, { headers: preferHeader(bodyType) }),
   );
   if (response.status !== 200) throw eventError(response, 'list');
   const raw = Array.isArray(response.body.value) ? (response.body.value as Record<string, unknown>[]) : [];
@@ -93,7 +94,7 @@ async function masterOwner(deps: EventDeps, calendar: Calendar, id: string): Pro
 export async function listEventOccurrences(
   deps: EventDeps,
   id: string,
-  options: { from?: string; to?: string; continuationToken?: string } & GroupOption,
+  options: { from?: string; to?: string; continuationToken?: string } & GroupOption & BodyOption,
   ctx: OperationContext,
 ): Promise<EventListResult> {
   const calendar = resolveCalendar(deps.config, options.group);
@@ -124,6 +125,7 @@ export async function listEventOccurrences(
       })}`;
     },
     options.continuationToken,
+    options.bodyType,
     seriesOwner,
   );
 }
@@ -131,7 +133,7 @@ export async function listEventOccurrences(
 /** The calendar view between two instants (default: now to 30 days on), a page at a time. */
 export async function listGroupEvents(
   deps: EventDeps,
-  options: { from?: string; to?: string; continuationToken?: string } & GroupOption,
+  options: { from?: string; to?: string; continuationToken?: string } & GroupOption & BodyOption,
   ctx: OperationContext,
 ): Promise<EventListResult> {
   const calendar = resolveCalendar(deps.config, options.group);
@@ -152,5 +154,6 @@ export async function listGroupEvents(
       })}`;
     },
     options.continuationToken,
+    options.bodyType,
   );
 }

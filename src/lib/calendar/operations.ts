@@ -9,20 +9,17 @@ import { callRepeatable, eventError, type EventOperation } from './call';
 import { resolveCalendar, type Calendar } from './calendars';
 import type { EventDeps } from './deps';
 import { eventPath } from './ids';
-import {
-  fromGraphEvent,
-  preferHeader,
-  readQuery,
-  stampsOf,
-  storedTimes,
-  toGraphPatch,
-  UTC_PREFERENCE,
-} from './mapping';
+import { fromGraphEvent, preferHeader, readQuery, stampsOf, storedTimes, toGraphPatch } from './mapping';
 import { assertAccess, assertAttendeeDomains, type EventAccess } from './owners';
 import { normalizeAttendees, normalizeEvent, parsePatch, type NormalizedEvent } from './validate';
 
 export interface GroupOption {
   group?: string;
+}
+
+/** Reads: the body as `text` (default) or `html` (Graph's `Prefer: outlook.body-content-type`). */
+export interface BodyOption {
+  bodyType?: 'html' | 'text';
 }
 
 export const query = (params: Record<string, string>): string =>
@@ -61,10 +58,11 @@ export async function fetchRaw(
   calendar: Calendar,
   id: string,
   operation: EventOperation,
+  bodyType: 'html' | 'text' = 'text',
 ): Promise<Record<string, unknown>> {
   const path = `${eventPath(calendar, id)}?${query(readQuery())}`;
   const { response } = await callRepeatable(deps, (token) =>
-    deps.graph.request('GET', path, token, { headers: UTC_PREFERENCE }),
+    deps.graph.request('GET', path, token, { headers: preferHeader(bodyType) }),
   );
   if (response.status !== 200) throw eventError(response, operation);
   return response.body;
@@ -97,8 +95,9 @@ export async function authorize(
   ctx: OperationContext,
   access: EventAccess,
   operation: EventOperation,
+  bodyType: 'html' | 'text' = 'text',
 ): Promise<Record<string, unknown>> {
-  const raw = await fetchRaw(deps, calendar, id, operation);
+  const raw = await fetchRaw(deps, calendar, id, operation, bodyType);
   assertAccess(ctx, await ownerOfRaw(deps, calendar, raw, operation), access, id);
   return raw;
 }
@@ -106,11 +105,11 @@ export async function authorize(
 export async function getGroupEvent(
   deps: EventDeps,
   id: string,
-  options: GroupOption,
+  options: GroupOption & BodyOption,
   ctx: OperationContext,
 ): Promise<GroupEvent> {
   const calendar = resolveCalendar(deps.config, options.group);
-  return fromGraphEvent(await authorize(deps, calendar, id, ctx, 'read', 'get'));
+  return fromGraphEvent(await authorize(deps, calendar, id, ctx, 'read', 'get', options.bodyType));
 }
 
 /**
