@@ -5,7 +5,7 @@ import { ENDPOINTS } from '../http/routes';
 const endpoint = ENDPOINTS.getEvent;
 
 export const getEvent = handleEndpoint(endpoint, async ({ params, query, ctx, service }) => ({
-  body: await service().getGroupEvent(params.id, { group: query.group }, ctx),
+  body: await service().getGroupEvent(params.id, { group: query.group, bodyType: query.body_type }, ctx),
 }));
 
 app.http(endpoint.name, {

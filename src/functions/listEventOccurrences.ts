@@ -7,7 +7,13 @@ const endpoint = ENDPOINTS.listEventOccurrences;
 export const listEventOccurrences = handleEndpoint(endpoint, async ({ params, query, ctx, service }) => ({
   body: await service().listEventOccurrences(
     params.id,
-    { from: query.from, to: query.to, continuationToken: query.continuation_token, group: query.group },
+    {
+      from: query.from,
+      to: query.to,
+      continuationToken: query.continuation_token,
+      group: query.group,
+      bodyType: query.body_type,
+    },
     ctx,
   ),
 }));

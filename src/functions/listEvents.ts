@@ -6,7 +6,13 @@ const endpoint = ENDPOINTS.listEvents;
 
 export const listEvents = handleEndpoint(endpoint, async ({ query, ctx, service }) => ({
   body: await service().listGroupEvents(
-    { from: query.from, to: query.to, continuationToken: query.continuation_token, group: query.group },
+    {
+      from: query.from,
+      to: query.to,
+      continuationToken: query.continuation_token,
+      group: query.group,
+      bodyType: query.body_type,
+    },
     ctx,
   ),
 }));

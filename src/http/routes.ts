@@ -259,7 +259,7 @@ export const ENDPOINTS = Object.freeze({
     role: [ROLES.eventsRead, ROLES.eventsCreate],
     summary: 'One event',
     get query() {
-      return schemas().groupQuerySchema;
+      return schemas().eventReadQuerySchema;
     },
     get params() {
       return schemas().eventIdParamsSchema;

@@ -156,8 +156,17 @@ const group = z
 /** Every event route takes `?group=`. */
 export const groupQuerySchema = z.strictObject({ group });
 
+const bodyTypeQuery = z
+  .enum(['html', 'text'], { error: 'must be html or text' })
+  .optional()
+  .describe('The body as text (default) or html.');
+
+/** `GET /api/events/{id}`: the calendar and the body's form. */
+export const eventReadQuerySchema = z.strictObject({ group, body_type: bodyTypeQuery });
+
 export const listEventsQuerySchema = z.strictObject({
   group,
+  body_type: bodyTypeQuery,
   from: isoWithOffset.optional().describe('Start of the calendar view (default: now).'),
   to: isoWithOffset.optional().describe('End of the calendar view (default: from + 30 days).'),
   continuation_token: z.string().min(1).max(4096).optional().describe('From the previous page.'),

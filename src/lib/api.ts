@@ -78,15 +78,31 @@ export interface TokenServiceApi {
     ctx?: OperationContext,
   ): Promise<BulkEventSummary>;
   /** Throws `EVENT_NOT_FOUND` (404) for an unknown id, or one the caller may not read. */
-  getGroupEvent(id: string, options?: { group?: string }, ctx?: OperationContext): Promise<GroupEvent>;
+  getGroupEvent(
+    id: string,
+    options?: { group?: string; bodyType?: 'html' | 'text' },
+    ctx?: OperationContext,
+  ): Promise<GroupEvent>;
   listGroupEvents(
-    options?: { from?: string; to?: string; continuationToken?: string; group?: string },
+    options?: {
+      from?: string;
+      to?: string;
+      continuationToken?: string;
+      group?: string;
+      bodyType?: 'html' | 'text';
+    },
     ctx?: OperationContext,
   ): Promise<EventListResult>;
   /** A series' occurrences and exceptions between two instants; `INVALID_REQUEST` for a single event. */
   listEventOccurrences(
     id: string,
-    options?: { from?: string; to?: string; continuationToken?: string; group?: string },
+    options?: {
+      from?: string;
+      to?: string;
+      continuationToken?: string;
+      group?: string;
+      bodyType?: 'html' | 'text';
+    },
     ctx?: OperationContext,
   ): Promise<EventListResult>;
   /** An occurrence's id changes that occurrence only (Graph keeps it as an exception of the series). */

@@ -250,6 +250,18 @@ describe('a Teams meeting and the other fields', () => {
       body_type: 'text',
       body: 'Bring questions',
     });
+    // The body as it was written: ask for html.
+    const html = await call(stack, 'GET', `/events/${encodeURIComponent(meeting.id)}?body_type=html`, {
+      token: ana,
+    });
+    expect(html.json).toMatchObject({
+      body_type: 'html',
+      body: expect.stringContaining('<p>Bring questions</p>'),
+    });
+    const bad = await call(stack, 'GET', `/events/${encodeURIComponent(meeting.id)}?body_type=rtf`, {
+      token: ana,
+    });
+    expect(bad.status).toBe(400);
   });
 });
 

@@ -15,13 +15,13 @@ import type {
   OperationContext,
 } from '../types';
 import type { EventDeps } from './deps';
+import { listEventOccurrences, listGroupEvents } from './list';
 import {
   cancelGroupEvent,
   deleteGroupEvent,
   getGroupEvent,
-  listEventOccurrences,
-  listGroupEvents,
   updateGroupEvent,
+  type BodyOption,
   type GroupOption,
 } from './operations';
 import { createGroupEvents, type BulkProgress } from './send/batch';
@@ -136,12 +136,12 @@ export class CalendarService {
     return createGroupEvents(this.deps, items, options, ctx);
   }
 
-  getGroupEvent(id: string, options: GroupOption, ctx: OperationContext): Promise<GroupEvent> {
+  getGroupEvent(id: string, options: GroupOption & BodyOption, ctx: OperationContext): Promise<GroupEvent> {
     return getGroupEvent(this.deps, id, options, ctx);
   }
 
   listGroupEvents(
-    options: { from?: string; to?: string; continuationToken?: string } & GroupOption,
+    options: { from?: string; to?: string; continuationToken?: string } & GroupOption & BodyOption,
     ctx: OperationContext,
   ): Promise<EventListResult> {
     return listGroupEvents(this.deps, options, ctx);
@@ -150,7 +150,7 @@ export class CalendarService {
   /** A series' occurrences and exceptions between two instants (Graph's `/instances`). */
   listEventOccurrences(
     id: string,
-    options: { from?: string; to?: string; continuationToken?: string } & GroupOption,
+    options: { from?: string; to?: string; continuationToken?: string } & GroupOption & BodyOption,
     ctx: OperationContext,
   ): Promise<EventListResult> {
     return listEventOccurrences(this.deps, id, options, ctx);

@@ -1,36 +1,28 @@
 /**
- * Reading, listing, updating, cancelling and deleting group events (docs/events.md). Every operation on
- * one event reads it first with its stamps and asks `owners.ts` whether this caller may (SPEC §4.16):
- * nothing is changed before that answer.
+ * Reading, updating, cancelling and deleting one group event (docs/events.md; listing is list.ts). Every
+ * operation reads the event first with its stamps and asks `owners.ts` whether this caller may (SPEC
+ * §4.16): nothing is changed before that answer.
  */
 import { ERRORS, GraphTokenError, toGraphTokenError } from '../errors';
-import type { EventListResult, GroupEvent, GroupEventPatch, OperationContext } from '../types';
+import type { GroupEvent, GroupEventPatch, OperationContext } from '../types';
 import { callRepeatable, eventError, type EventOperation } from './call';
 import { resolveCalendar, type Calendar } from './calendars';
-import { issueContinuation, readContinuation } from './continuation';
 import type { EventDeps } from './deps';
 import { eventPath } from './ids';
-import {
-  fromGraphEvent,
-  preferHeader,
-  readQuery,
-  stampsOf,
-  storedTimes,
-  toGraphPatch,
-  UTC_PREFERENCE,
-} from './mapping';
-import { assertAccess, assertAttendeeDomains, decideAccess, readsAll, type EventAccess } from './owners';
-import { isoInstant, parseInstant } from './time';
+import { fromGraphEvent, preferHeader, readQuery, stampsOf, storedTimes, toGraphPatch } from './mapping';
+import { assertAccess, assertAttendeeDomains, type EventAccess } from './owners';
 import { normalizeAttendees, normalizeEvent, parsePatch, type NormalizedEvent } from './validate';
-
-const DAY_MS = 86_400_000;
-const PAGE_SIZE = 50;
 
 export interface GroupOption {
   group?: string;
 }
 
-const query = (params: Record<string, string>): string =>
+/** Reads: the body as `text` (default) or `html` (Graph's `Prefer: outlook.body-content-type`). */
+export interface BodyOption {
+  bodyType?: 'html' | 'text';
+}
+
+export const query = (params: Record<string, string>): string =>
   new URLSearchParams(params).toString().replace(/\+/g, '%20');
 
 /** Runs an operation with its audit entry (mutations only) and the error mapping. */
@@ -66,10 +58,11 @@ export async function fetchRaw(
   calendar: Calendar,
   id: string,
   operation: EventOperation,
+  bodyType: 'html' | 'text' = 'text',
 ): Promise<Record<string, unknown>> {
   const path = `${eventPath(calendar, id)}?${query(readQuery())}`;
   const { response } = await callRepeatable(deps, (token) =>
-    deps.graph.request('GET', path, token, { headers: UTC_PREFERENCE }),
+    deps.graph.request('GET', path, token, { headers: preferHeader(bodyType) }),
   );
   if (response.status !== 200) throw eventError(response, operation);
   return response.body;
@@ -102,8 +95,9 @@ export async function authorize(
   ctx: OperationContext,
   access: EventAccess,
   operation: EventOperation,
+  bodyType: 'html' | 'text' = 'text',
 ): Promise<Record<string, unknown>> {
-  const raw = await fetchRaw(deps, calendar, id, operation);
+  const raw = await fetchRaw(deps, calendar, id, operation, bodyType);
   assertAccess(ctx, await ownerOfRaw(deps, calendar, raw, operation), access, id);
   return raw;
 }
@@ -111,149 +105,11 @@ export async function authorize(
 export async function getGroupEvent(
   deps: EventDeps,
   id: string,
-  options: GroupOption,
+  options: GroupOption & BodyOption,
   ctx: OperationContext,
 ): Promise<GroupEvent> {
   const calendar = resolveCalendar(deps.config, options.group);
-  return fromGraphEvent(await authorize(deps, calendar, id, ctx, 'read', 'get'));
-}
-
-/** The `from`/`to` range of a list, checked: `to` after `from`, at most 5 years. */
-export function listRange(
-  deps: Pick<EventDeps, 'clock'>,
-  options: { from?: string; to?: string },
-): { from: number; to: number } {
-  const from = options.from !== undefined ? parseInstant(options.from, 'from') : deps.clock.now();
-  const to = options.to !== undefined ? parseInstant(options.to, 'to') : from + 30 * DAY_MS;
-  if (to <= from) throw new GraphTokenError(ERRORS.INVALID_REQUEST, 'to: must be after from');
-  if (to - from > 5 * 366 * DAY_MS)
-    throw new GraphTokenError(ERRORS.INVALID_REQUEST, 'to: the range may span at most 5 years');
-  return { from, to };
-}
-
-/**
- * One page of a Graph list (calendar view or a series' instances), filtered to what `ctx` may read, with
- * a signed continuation token for the next page. A caller holding only `Events.Create` sees its own
- * events: the page is read and filtered here (a page may then hold fewer than 50 items, even none, with
- * a continuation token for the rest).
- */
-export async function listPage(
-  deps: EventDeps,
-  calendar: Calendar,
-  ctx: OperationContext,
-  prefix: string,
-  firstPath: () => string,
-  continuationToken: string | undefined,
-  seriesOwner?: string,
-): Promise<EventListResult> {
-  const binding = { groupId: calendar.groupId, actor: ctx.actor, prefix };
-  const path = continuationToken
-    ? await readContinuation(deps.signing, binding, continuationToken)
-    : firstPath();
-  const { response } = await callRepeatable(deps, (token) =>
-    deps.graph.request('GET', path, token, { headers: UTC_PREFERENCE }),
-  );
-  if (response.status !== 200) throw eventError(response, 'list');
-  const raw = Array.isArray(response.body.value) ? (response.body.value as Record<string, unknown>[]) : [];
-  let visible = raw;
-  if (!readsAll(ctx)) {
-    // Occurrences may come without their series' stamps: ask each series master once per page.
-    const masters = new Map<string, string | undefined>();
-    for (const e of raw) {
-      const master = e.seriesMasterId;
-      if (stampsOf(e).owner === undefined && typeof master === 'string' && !masters.has(master)) {
-        masters.set(master, seriesOwner ?? (await masterOwner(deps, calendar, master)));
-      }
-    }
-    visible = raw.filter((e) => {
-      const owner =
-        stampsOf(e).owner ??
-        seriesOwner ??
-        (typeof e.seriesMasterId === 'string' ? masters.get(e.seriesMasterId) : undefined);
-      return decideAccess(ctx, owner, 'read') === 'allow';
-    });
-  }
-  const next = await issueContinuation(deps.signing, binding, response.body['@odata.nextLink']);
-  return { items: visible.map(fromGraphEvent), continuation_token: next };
-}
-
-/** The owner stamp of a series master (undefined when it has none or is gone). */
-async function masterOwner(deps: EventDeps, calendar: Calendar, id: string): Promise<string | undefined> {
-  try {
-    return stampsOf(await fetchRaw(deps, calendar, id, 'get')).owner;
-  } catch (error) {
-    if (toGraphTokenError(error).code === ERRORS.EVENT_NOT_FOUND.code) return undefined;
-    throw error;
-  }
-}
-
-/**
- * The occurrences and exceptions of a series between two instants (Graph's `/instances`), a page at a
- * time. Readable when the series is: its owner stamp decides for every occurrence.
- */
-export async function listEventOccurrences(
-  deps: EventDeps,
-  id: string,
-  options: { from?: string; to?: string; continuationToken?: string } & GroupOption,
-  ctx: OperationContext,
-): Promise<EventListResult> {
-  const calendar = resolveCalendar(deps.config, options.group);
-  const prefix = `${eventPath(calendar, id)}/instances?`;
-  let seriesOwner: string | undefined;
-  if (!options.continuationToken || !readsAll(ctx)) {
-    const raw = await authorize(deps, calendar, id, ctx, 'read', 'get');
-    if (raw.type !== 'seriesMaster') {
-      throw new GraphTokenError(
-        ERRORS.INVALID_REQUEST,
-        'id: not a series (only an event with a recurrence has occurrences)',
-      );
-    }
-    seriesOwner = stampsOf(raw).owner;
-  }
-  return listPage(
-    deps,
-    calendar,
-    ctx,
-    prefix,
-    () => {
-      const { from, to } = listRange(deps, options);
-      return `${prefix}${query({
-        startDateTime: isoInstant(from),
-        endDateTime: isoInstant(to),
-        ...readQuery(),
-        $top: String(PAGE_SIZE),
-      })}`;
-    },
-    options.continuationToken,
-    seriesOwner,
-  );
-}
-
-/** The calendar view between two instants (default: now to 30 days on), a page at a time. */
-export async function listGroupEvents(
-  deps: EventDeps,
-  options: { from?: string; to?: string; continuationToken?: string } & GroupOption,
-  ctx: OperationContext,
-): Promise<EventListResult> {
-  const calendar = resolveCalendar(deps.config, options.group);
-  const prefix = `/groups/${encodeURIComponent(calendar.groupId)}/calendarView?`;
-  return listPage(
-    deps,
-    calendar,
-    ctx,
-    prefix,
-    () => {
-      const { from, to } = listRange(deps, options);
-      return `${prefix}${query({
-        startDateTime: isoInstant(from),
-        endDateTime: isoInstant(to),
-        ...readQuery(),
-        $orderby: 'start/dateTime',
-        $top: String(PAGE_SIZE),
-      })}`;
-    },
-    options.continuationToken,
-  );
+  return fromGraphEvent(await authorize(deps, calendar, id, ctx, 'read', 'get', options.bodyType));
 }
 
 /**

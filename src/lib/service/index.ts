@@ -393,14 +393,20 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
 
   getGroupEvent(
     id: string,
-    options: { group?: string } = {},
+    options: { group?: string; bodyType?: 'html' | 'text' } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<GroupEvent> {
     return this.calendar.getGroupEvent(id, options, ctx);
   }
 
   listGroupEvents(
-    options: { from?: string; to?: string; continuationToken?: string; group?: string } = {},
+    options: {
+      from?: string;
+      to?: string;
+      continuationToken?: string;
+      group?: string;
+      bodyType?: 'html' | 'text';
+    } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<EventListResult> {
     return this.calendar.listGroupEvents(options, ctx);
@@ -408,7 +414,13 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
 
   listEventOccurrences(
     id: string,
-    options: { from?: string; to?: string; continuationToken?: string; group?: string } = {},
+    options: {
+      from?: string;
+      to?: string;
+      continuationToken?: string;
+      group?: string;
+      bodyType?: 'html' | 'text';
+    } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<EventListResult> {
     return this.calendar.listEventOccurrences(id, options, ctx);
