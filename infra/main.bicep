@@ -34,6 +34,9 @@ param graphUsername string
 @description('Microsoft 365 group whose calendar receives events; empty if events are not used.')
 param graphGroupId string = ''
 
+@description('Several allowed calendars, `alias=groupId,…` (alias [a-z0-9-]{1,32}; a bare group id is its own alias); the first is the default. Empty: graphGroupId alone, alias default.')
+param graphGroupIds string = ''
+
 @description('Entra ID authority host (national clouds); empty means the login endpoint of the deployment\'s cloud.')
 param graphAuthorityHost string = ''
 
@@ -150,6 +153,7 @@ module resources 'resources.bicep' = {
     graphTenant: graphTenant
     graphUsername: graphUsername
     graphGroupId: graphGroupId
+    graphGroupIds: graphGroupIds
     graphAuthorityHost: graphAuthorityHost
     graphApiBaseUrl: graphApiBaseUrl
     graphScopes: graphScopes

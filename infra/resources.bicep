@@ -31,6 +31,9 @@ param graphUsername string
 @description('Microsoft 365 group whose calendar receives events; empty if events are not used.')
 param graphGroupId string = ''
 
+@description('Several allowed calendars, `alias=groupId,…` (alias [a-z0-9-]{1,32}; a bare group id is its own alias); the first is the default. Empty: graphGroupId alone, alias default.')
+param graphGroupIds string = ''
+
 @description('Entra ID authority host (national clouds); empty means the login endpoint of the deployment\'s cloud.')
 param graphAuthorityHost string = ''
 
@@ -298,6 +301,7 @@ module functionApp 'modules/functionapp.bicep' = {
     graphTenant: settings.graphTenant
     graphUsername: graphUsername
     graphGroupId: graphGroupId
+    graphGroupIds: graphGroupIds
     graphAuthorityHost: settings.graphAuthorityHost
     graphApiBaseUrl: settings.graphApiBaseUrl
     graphScopes: settings.graphScopes

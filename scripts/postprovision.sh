@@ -73,7 +73,8 @@ Remaining manual steps (Entra ID objects are not created by the template):
     ${GRAPH_GROUP_ID:-<GRAPH_GROUP_ID>} whose calendar receives events.
  3. API app registration whose Application ID URI (or client id) is API_AUDIENCE = ${audience}:
     - app roles (allowed member types Users/Groups and Applications):
-        GraphTokens.Read, GraphTokens.Admin (implies Read), Events.Create
+        GraphTokens.Read, GraphTokens.Admin (implies Read), Events.Read, Events.Create,
+        Events.Manage (implies Events.Read) — docs/http.md has the manifest and who may do what
     - assign the roles to the callers (backends' managed identities or app registrations, operators);
       a caller's access token must carry aud = ${audience} and the role in its roles claim.
     To change API_AUDIENCE: azd env set API_AUDIENCE <value> && azd provision

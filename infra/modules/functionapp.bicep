@@ -74,6 +74,9 @@ param graphUsername string
 @description('Microsoft 365 group whose calendar receives events (empty disables createGroupEvent).')
 param graphGroupId string
 
+@description('Several allowed calendars, `alias=groupId,…`; empty: graphGroupId alone.')
+param graphGroupIds string
+
 @description('Entra ID authority host.')
 param graphAuthorityHost string
 
@@ -171,6 +174,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'GRAPH_TENANT', value: graphTenant }
         { name: 'GRAPH_USERNAME', value: graphUsername }
         { name: 'GRAPH_GROUP_ID', value: graphGroupId }
+        { name: 'GRAPH_GROUP_IDS', value: graphGroupIds }
         { name: 'GRAPH_AUTHORITY_HOST', value: graphAuthorityHost }
         { name: 'GRAPH_API_BASE_URL', value: graphApiBaseUrl }
         { name: 'GRAPH_SCOPES', value: graphScopes }

@@ -12,6 +12,7 @@ import { startSandbox, type Sandbox } from '../sandbox';
 import { auditAtScaleRows } from './audit';
 import { coldStartRow } from './coldStart';
 import { bulkEventsRow } from './events';
+import { syncRows } from './sync';
 
 const SCOPE = 'https://graph.microsoft.com/User.Read';
 let tableSeq = 0;
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
   try {
     // ---- bulk events at the mailbox limit
     rows.push(await bulkEventsRow(sandbox, envFor(sandbox)));
+    rows.push(...(await syncRows(sandbox, envFor(sandbox))));
 
     // ---- hot path
     const ours: MicrosoftGraphTokenService = createTokenService({

@@ -43,7 +43,14 @@ export interface DevTokenIssuer {
     config: Config,
     env: Environment,
     cwd: string,
-    request: { roles: readonly string[]; expiresInSeconds: number; audience?: string; upn?: string },
+    request: {
+      roles: readonly string[];
+      expiresInSeconds: number;
+      audience?: string;
+      upn?: string;
+      oid?: string;
+      app?: string;
+    },
     now?: number,
   ): Promise<{
     access_token: string;

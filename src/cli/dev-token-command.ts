@@ -17,6 +17,15 @@ interface DevTokenOptions extends CommonOptions {
   expiresIn: number;
   audience?: string;
   upn?: string;
+  oid?: string;
+  app?: string;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function guid(value: string): string {
+  if (!GUID.test(value)) throw new InvalidArgumentError('Not a GUID (e.g. $(uuidgen)).');
+  return value.toLowerCase();
 }
 
 function role(value: string, previous: string[] | undefined): string[] {
@@ -49,14 +58,18 @@ export function registerDevTokenCommand(
         3600,
       )
       .option('--audience <aud>', 'audience (default: API_AUDIENCE)')
-      .option('--upn <upn>', 'user name in the token (shows as the actor in audit entries)')
+      .option('--upn <upn>', 'user name in the token (shown beside the actor in audit entries)')
+      .option('--oid <guid>', "the caller's object id (default: stable per --upn or --app)", guid)
+      .option('--app <client id>', 'an application caller (idtyp app, no user) with this client id', guid)
       .addHelpText(
         'after',
         `
 Examples:
   TOKEN=$(graph-tokens dev-token --role GraphTokens.Admin)
   curl -H "Authorization: Bearer $TOKEN" http://localhost:7071/api/graph-tokens/status
-  graph-tokens dev-token --role GraphTokens.Read --expires-in -60   # expired, for tests`,
+  graph-tokens dev-token --role GraphTokens.Read --expires-in -60   # expired, for tests
+  graph-tokens dev-token --role Events.Create --upn bo@sandbox.localhost   # a second owner
+  graph-tokens dev-token --role Events.Create --app 11111111-2222-4333-8444-555555555555   # an app`,
       ),
   ).action(async (options: DevTokenOptions) => {
     done(await devToken(deps, options));
@@ -86,6 +99,8 @@ async function devToken(deps: CliDeps, options: DevTokenOptions): Promise<ExitCo
         expiresInSeconds: options.expiresIn,
         audience: options.audience,
         upn: options.upn,
+        oid: options.oid,
+        app: options.app,
       },
       deps.now(),
     );

@@ -7,15 +7,23 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { validateBulk } from '../lib/service/events';
+import { validateBulk } from '../lib/calendar';
+import { formatCompactRecurrence, parseCompactRecurrence } from '../lib/calendar/model/csvRecurrence';
+import { registerOccurrencesCommand } from './events-occurrences';
 import type { BulkEventInput, BulkEventSummary, EventListResult, GroupEvent } from '../lib/types';
 import { type CliDeps, type CommonOptions, print, reportFailure, runServiceCommand } from './context';
 import { EXIT, type ExitCode, usageError } from './failure';
 import { table } from '../lib/format';
+import { registerEventsSyncCommand } from './events-sync-command';
 import { withCommonOptions } from './options';
 import type { ProgressStream } from './progress';
 
 type Done = (code: ExitCode) => void;
+
+/** Every events command takes `--group` (an allowed calendar's alias or group id). */
+type GroupOptions = CommonOptions & { group?: string };
+const withGroup = (command: Command): Command =>
+  withCommonOptions(command).option('--group <alias>', 'the calendar: an allowed alias or group id');
 
 const CSV_COLUMNS = [
   'subject',
@@ -28,24 +36,61 @@ const CSV_COLUMNS = [
   'location',
   'attendees',
   'idempotency_key',
+  'recurrence',
+  'categories',
+  'online_meeting',
+  'reminder_minutes',
+  'show_as',
+  'importance',
+  'sensitivity',
+  'external_id',
 ] as const;
 
-/** A CSV row → an event: empty cells are absent, `attendees` split on `;`, `all_day` true/false. */
+const BOOLEAN = /^(true|false|yes|no|1|0)$/i;
+
+/** A boolean cell, or a usage error naming the line and column. */
+function csvBoolean(value: string, column: string, line: number): boolean {
+  if (!BOOLEAN.test(value)) {
+    throw usageError(`line ${line}: ${column} must be true or false`, 'Write true or false.');
+  }
+  return /^(true|yes|1)$/i.test(value);
+}
+
+/**
+ * A CSV row → an event: empty cells are absent; `attendees` and `categories` split on `;`; `all_day`
+ * and `online_meeting` true/false; `recurrence` one compact cell (`weekly;days=mon,wed;until=…`);
+ * `reminder_minutes` a number or `none` (no reminder). `external_id` is reserved for `events sync`.
+ */
 function fromCsvRow(row: Record<string, string>, line: number): Record<string, unknown> {
   const event: Record<string, unknown> = {};
+  const list = (value: string): string[] =>
+    value
+      .split(';')
+      .map((a) => a.trim())
+      .filter(Boolean);
   for (const [column, raw] of Object.entries(row)) {
     const value = raw.trim();
     if (value === '') continue;
-    if (column === 'attendees')
-      event.attendees = value
-        .split(';')
-        .map((a) => a.trim())
-        .filter(Boolean);
-    else if (column === 'all_day') {
-      if (!/^(true|false|yes|no|1|0)$/i.test(value)) {
-        throw usageError(`line ${line}: all_day must be true or false`, 'Write true or false.');
+    if (column === 'attendees' || column === 'categories') event[column] = list(value);
+    else if (column === 'all_day' || column === 'online_meeting')
+      event[column] = csvBoolean(value, column, line);
+    else if (column === 'recurrence') {
+      try {
+        event.recurrence = parseCompactRecurrence(value);
+      } catch (error) {
+        throw usageError(
+          `line ${line}: recurrence: ${(error as Error).message}`,
+          'Write e.g. weekly;days=mon,wed;until=2027-05-31 (docs/events.md, "CSV").',
+        );
       }
-      event.all_day = /^(true|yes|1)$/i.test(value);
+    } else if (column === 'reminder_minutes') {
+      if (/^(none|off|null)$/i.test(value)) event.reminder_minutes = null;
+      else if (/^\d{1,5}$/.test(value)) event.reminder_minutes = Number(value);
+      else
+        throw usageError(
+          `line ${line}: reminder_minutes must be a number of minutes or none`,
+          'Write e.g. 15, or none for no reminder.',
+        );
     } else event[column] = value;
   }
   return event;
@@ -118,7 +163,13 @@ function renderEvent(event: GroupEvent): string {
     `id: ${event.id}`,
     `${event.all_day ? 'all day ' : ''}${event.start} → ${event.end} (shown in ${event.time_zone})`,
     ...(event.location ? [`location: ${event.location}`] : []),
-    ...(event.attendees.length ? [`attendees: ${event.attendees.join(', ')}`] : []),
+    ...(event.attendees.length
+      ? [`attendees: ${event.attendees.map((a) => `${a.email} (${a.type}, ${a.response})`).join(', ')}`]
+      : []),
+    ...(event.recurrence ? [`repeats: ${formatCompactRecurrence(event.recurrence)}`] : []),
+    ...(event.series_id ? [`${event.type} of series ${event.series_id}`] : []),
+    ...(event.online_meeting_url ? [`Teams: ${event.online_meeting_url}`] : []),
+    ...(event.categories.length ? [`categories: ${event.categories.join(', ')}`] : []),
     ...(event.web_link ? [`link: ${event.web_link}`] : []),
   ].join('\n');
 }
@@ -194,7 +245,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     .command('events')
     .description('group calendar events (GRAPH_GROUP_ID) with the managed token');
 
-  withCommonOptions(
+  withGroup(
     events
       .command('import')
       .description('create up to 1 000 events from a .json array or a .csv with a header row')
@@ -202,12 +253,14 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
       .option('--dry-run', 'validate only; send nothing')
       .addHelpText(
         'after',
-        '\nCSV: attendees separated by ";", all_day true/false. Prints one line per row (created, replayed or\n' +
-          'failed) and exits 1 when any event failed. A row without idempotency_key gets one derived from its\n' +
-          'content: importing the same file again within 24 h replays it instead of creating it twice.\n' +
+        '\nCSV: attendees and categories separated by ";", all_day and online_meeting true/false,\n' +
+          'recurrence e.g. "weekly;days=mon,wed;until=2027-05-31", reminder_minutes a number or none.\n' +
+          'Prints one line per row (created, replayed or failed) and exits 1 when any event failed. A row\n' +
+          'without idempotency_key gets one derived from its content: importing the same file again within\n' +
+          '24 h replays it instead of creating it twice.\n' +
           'Example:\n  graph-tokens events import events.csv --dry-run',
       ),
-  ).action(async (file: string, options: CommonOptions & { dryRun?: boolean }) => {
+  ).action(async (file: string, options: GroupOptions & { dryRun?: boolean }) => {
     let items: BulkEventInput[];
     try {
       items = readEventsFile(resolve(deps.cwd, file));
@@ -236,7 +289,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
           try {
             return await service.createGroupEvents(
               withDerivedKeys(items),
-              { onProgress: (p) => bar.update(p.done, p.total) },
+              { onProgress: (p) => bar.update(p.done, p.total), group: options.group },
               ctx,
             );
           } finally {
@@ -249,35 +302,43 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     );
   });
 
-  withCommonOptions(
+  registerEventsSyncCommand(events, deps, done);
+
+  withGroup(
     events
       .command('list')
       .description('events between two instants (calendar view; default: the next 30 days)')
       .option('--from <instant>', 'start, ISO 8601 with an offset (default: now)')
       .option('--to <instant>', 'end, ISO 8601 with an offset (default: from + 30 days)')
       .option('--continuation-token <token>', 'the page after a previous `events list`'),
-  ).action(async (options: CommonOptions & { from?: string; to?: string; continuationToken?: string }) => {
+  ).action(async (options: GroupOptions & { from?: string; to?: string; continuationToken?: string }) => {
     done(
       await runServiceCommand(deps, options, {
         progress: 'Listing events',
-        run: (service) =>
-          service.listGroupEvents({
-            from: options.from,
-            to: options.to,
-            continuationToken: options.continuationToken,
-          }),
+        run: (service, ctx) =>
+          service.listGroupEvents(
+            {
+              from: options.from,
+              to: options.to,
+              continuationToken: options.continuationToken,
+              group: options.group,
+            },
+            ctx,
+          ),
         render: renderList,
         exitCode: () => EXIT.ok,
       }),
     );
   });
 
-  withCommonOptions(events.command('get').description('show one event').argument('<id>', 'event id')).action(
-    async (id: string, options: CommonOptions) => {
+  registerOccurrencesCommand(events, deps, done, withGroup, renderList);
+
+  withGroup(events.command('get').description('show one event').argument('<id>', 'event id')).action(
+    async (id: string, options: GroupOptions) => {
       done(
         await runServiceCommand(deps, options, {
           progress: 'Reading event',
-          run: (service) => service.getGroupEvent(id),
+          run: (service, ctx) => service.getGroupEvent(id, { group: options.group }, ctx),
           render: renderEvent,
           exitCode: () => EXIT.ok,
         }),
@@ -285,7 +346,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     },
   );
 
-  withCommonOptions(
+  withGroup(
     events
       .command('update')
       .description('change some fields of an event')
@@ -298,7 +359,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
   ).action(
     async (
       id: string,
-      options: CommonOptions & {
+      options: GroupOptions & {
         subject?: string;
         start?: string;
         end?: string;
@@ -316,7 +377,7 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
       done(
         await runServiceCommand(deps, options, {
           progress: 'Updating event',
-          run: (service, ctx) => service.updateGroupEvent(id, patch, ctx),
+          run: (service, ctx) => service.updateGroupEvent(id, patch, { group: options.group }, ctx),
           render: renderEvent,
           exitCode: () => EXIT.ok,
         }),
@@ -324,18 +385,18 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     },
   );
 
-  withCommonOptions(
+  withGroup(
     events
       .command('cancel')
       .description('cancel a meeting (Graph sends the cancellation to the attendees; organizer only)')
       .argument('<id>', 'event id')
       .option('--comment <text>', 'message sent with the cancellation'),
-  ).action(async (id: string, options: CommonOptions & { comment?: string }) => {
+  ).action(async (id: string, options: GroupOptions & { comment?: string }) => {
     done(
       await runServiceCommand(deps, options, {
         progress: 'Cancelling event',
         run: async (service, ctx) => {
-          await service.cancelGroupEvent(id, { comment: options.comment }, ctx);
+          await service.cancelGroupEvent(id, { comment: options.comment, group: options.group }, ctx);
           return { success: true, id, cancelled: true };
         },
         render: () => `Cancelled ${id}.`,
@@ -343,17 +404,17 @@ export function registerEventsCommands(program: Command, deps: CliDeps, done: Do
     );
   });
 
-  withCommonOptions(
+  withGroup(
     events
       .command('delete')
       .description('delete an event (no cancellation message)')
       .argument('<id>', 'event id'),
-  ).action(async (id: string, options: CommonOptions) => {
+  ).action(async (id: string, options: GroupOptions) => {
     done(
       await runServiceCommand(deps, options, {
         progress: 'Deleting event',
         run: async (service, ctx) => {
-          await service.deleteGroupEvent(id, ctx);
+          await service.deleteGroupEvent(id, { group: options.group }, ctx);
           return { success: true, id, deleted: true };
         },
         render: () => `Deleted ${id}.`,

@@ -59,7 +59,10 @@ export function describeFailure(error: unknown): FailureReport {
     };
   }
   if (error instanceof GraphTokenError) {
-    const usage = error.category === 'configuration' || error.code === 'INVALID_REQUEST';
+    // Bad input (an event, an id, a calendar, a continuation token) is a usage error: exit 2.
+    const usage =
+      error.category === 'configuration' ||
+      ['INVALID_REQUEST', 'GROUP_NOT_ALLOWED', 'INVALID_CONTINUATION_TOKEN'].includes(error.code);
     return {
       exitCode: usage ? EXIT.usage : EXIT.failed,
       code: error.code,

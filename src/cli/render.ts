@@ -80,7 +80,11 @@ function errorLines(count: number, message: string, code: string | null, hint: s
 export function renderAudit(entries: readonly AuditEntry[], now: number): string {
   return table(entries, [
     { header: 'TIME', value: (e) => `${e.time} (${relative(e.time, now)})` },
-    { header: 'ACTOR', value: (e) => e.actor, maxWidth: 24 },
+    {
+      header: 'ACTOR',
+      value: (e) => (e.actor_name ? `${e.actor_name} (${e.actor})` : e.actor),
+      maxWidth: 48,
+    },
     { header: 'OPERATION', value: (e) => e.operation },
     { header: 'TARGET', value: (e) => e.target, maxWidth: 48 },
     { header: 'OUTCOME', value: (e) => (e.error_code ? `${e.outcome} (${e.error_code})` : e.outcome) },

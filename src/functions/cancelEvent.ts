@@ -4,8 +4,8 @@ import { ENDPOINTS } from '../http/routes';
 
 const endpoint = ENDPOINTS.cancelEvent;
 
-export const cancelEvent = handleEndpoint(endpoint, async ({ params, body, ctx, service }) => {
-  await service().cancelGroupEvent(params.id, { comment: body.comment }, ctx);
+export const cancelEvent = handleEndpoint(endpoint, async ({ params, body, query, ctx, service }) => {
+  await service().cancelGroupEvent(params.id, { comment: body.comment, group: query.group }, ctx);
   return { body: undefined };
 });
 

@@ -4,8 +4,8 @@ import { ENDPOINTS } from '../http/routes';
 
 const endpoint = ENDPOINTS.deleteEvent;
 
-export const deleteEvent = handleEndpoint(endpoint, async ({ params, ctx, service }) => {
-  await service().deleteGroupEvent(params.id, ctx);
+export const deleteEvent = handleEndpoint(endpoint, async ({ params, query, ctx, service }) => {
+  await service().deleteGroupEvent(params.id, { group: query.group }, ctx);
   return { body: undefined };
 });
 

@@ -4,8 +4,8 @@ import { ENDPOINTS } from '../http/routes';
 
 const endpoint = ENDPOINTS.getEvent;
 
-export const getEvent = handleEndpoint(endpoint, async ({ params, service }) => ({
-  body: await service().getGroupEvent(params.id),
+export const getEvent = handleEndpoint(endpoint, async ({ params, query, ctx, service }) => ({
+  body: await service().getGroupEvent(params.id, { group: query.group, bodyType: query.body_type }, ctx),
 }));
 
 app.http(endpoint.name, {

@@ -4,12 +4,17 @@ import { ENDPOINTS } from '../http/routes';
 
 const endpoint = ENDPOINTS.listEvents;
 
-export const listEvents = handleEndpoint(endpoint, async ({ query, service }) => ({
-  body: await service().listGroupEvents({
-    from: query.from,
-    to: query.to,
-    continuationToken: query.continuation_token,
-  }),
+export const listEvents = handleEndpoint(endpoint, async ({ query, ctx, service }) => ({
+  body: await service().listGroupEvents(
+    {
+      from: query.from,
+      to: query.to,
+      continuationToken: query.continuation_token,
+      group: query.group,
+      bodyType: query.body_type,
+    },
+    ctx,
+  ),
 }));
 
 app.http(endpoint.name, {

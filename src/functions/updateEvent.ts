@@ -4,8 +4,8 @@ import { ENDPOINTS } from '../http/routes';
 
 const endpoint = ENDPOINTS.updateEvent;
 
-export const updateEvent = handleEndpoint(endpoint, async ({ params, body, ctx, service }) => ({
-  body: await service().updateGroupEvent(params.id, body, ctx),
+export const updateEvent = handleEndpoint(endpoint, async ({ params, body, query, ctx, service }) => ({
+  body: await service().updateGroupEvent(params.id, body, { group: query.group }, ctx),
 }));
 
 app.http(endpoint.name, {

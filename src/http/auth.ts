@@ -2,6 +2,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } 
 import type { Config } from '../lib/config';
 import { ERRORS } from '../lib/errors';
 import { ROLES, type Role } from '../lib/roles';
+import type { OperationContext } from '../lib/types';
 import { HTTP_ERRORS, HttpProblem } from './problem';
 
 /**
@@ -13,8 +14,10 @@ import { HTTP_ERRORS, HttpProblem } from './problem';
 export { ROLES, type Role } from '../lib/roles';
 
 export interface Caller {
-  /** Who to name in the audit trail: the user's `upn`/`preferred_username`/`oid`, or `app:<appid>`. */
+  /** The immutable identity `tid:oid` (users and applications): what audit rows and owners key on. */
   readonly actor: string;
+  /** The UPN, or `app:<client id>`: display only. */
+  readonly actorName: string;
   readonly roles: readonly string[];
 }
 
@@ -192,6 +195,15 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
+/** Printable characters only, bounded: the actor lands in audit rows, logs and stamps. */
+const printable = (value: string): string => value.replace(/[^\x20-\x7e]/g, '?').slice(0, 256);
+
+/**
+ * The caller of a verified token. `actor` is the immutable identity `tid:oid` — for users, and for
+ * applications calling with their own identity (`idtyp: app`; `oid` is then the client's service
+ * principal) — so idempotency keys, owners and audit rows survive a renamed UPN or a reassigned one;
+ * `actorName` (the UPN, or the client id of an application) is only shown beside it.
+ */
 export function callerOf(payload: JWTPayload): Caller {
   const roles = Array.isArray(payload.roles)
     ? payload.roles.filter((r): r is string => typeof r === 'string')
@@ -200,26 +212,38 @@ export function callerOf(payload: JWTPayload): Caller {
   const appId = str(payload.appid) ?? str(payload.azp);
   const isApp =
     payload.idtyp === 'app' || (user === undefined && payload.scp === undefined && appId !== undefined);
-  const raw = isApp
-    ? `app:${appId ?? str(payload.oid) ?? str(payload.sub) ?? 'unknown'}`
-    : (user ?? str(payload.oid) ?? str(payload.sub) ?? 'unknown');
-  // The actor lands in audit rows and logs: printable characters only, bounded.
+  const tid = str(payload.tid) ?? 'unknown';
+  const oid = str(payload.oid) ?? str(payload.sub) ?? 'unknown';
+  const name = isApp ? `app:${appId ?? 'unknown'}` : (user ?? oid);
   return Object.freeze({
-    actor: raw.replace(/[^\x20-\x7e]/g, '?').slice(0, 256),
+    actor: printable(`${tid}:${oid}`),
+    actorName: printable(name),
     roles: Object.freeze(roles),
   });
 }
 
-/** `GraphTokens.Admin` implies `GraphTokens.Read` (not `Events.Create`). */
-export function hasRole(caller: Caller, role: Role): boolean {
-  if (caller.roles.includes(role)) return true;
-  return role === ROLES.read && caller.roles.includes(ROLES.admin);
+/** The operation context of a request: the caller's identity, name and roles (docs/events.md). */
+export function contextOf(caller: Caller | null, correlationId: string): OperationContext {
+  if (caller === null) return { actor: 'anonymous', correlationId };
+  return { actor: caller.actor, actorName: caller.actorName, roles: caller.roles, correlationId };
 }
 
-export function requireRole(caller: Caller, role: Role): void {
-  if (!hasRole(caller, role)) {
-    throw new HttpProblem(HTTP_ERRORS.FORBIDDEN, `This operation requires the app role ${role}.`, {
-      'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", error_description="requires app role ${role}"`,
+/**
+ * `GraphTokens.Admin` implies `GraphTokens.Read` (no event role); `Events.Manage` implies `Events.Read`.
+ */
+export function hasRole(caller: Caller, role: Role): boolean {
+  if (caller.roles.includes(role)) return true;
+  if (role === ROLES.read) return caller.roles.includes(ROLES.admin);
+  return role === ROLES.eventsRead && caller.roles.includes(ROLES.eventsManage);
+}
+
+/** A route's role: one role, or any of several (`GET /api/events`: Events.Read or Events.Create). */
+export function requireRole(caller: Caller, role: Role | readonly Role[]): void {
+  const anyOf: readonly Role[] = typeof role === 'string' ? [role] : role;
+  if (!anyOf.some((r) => hasRole(caller, r))) {
+    const named = anyOf.join(' or ');
+    throw new HttpProblem(HTTP_ERRORS.FORBIDDEN, `This operation requires the app role ${named}.`, {
+      'www-authenticate': `Bearer realm="${REALM}", error="insufficient_scope", error_description="requires app role ${named}"`,
     });
   }
 }

@@ -22,6 +22,12 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
   return rest;
 }
 
+/** The roles of an endpoint (any of them suffices); none for an anonymous one. */
+function rolesOf(endpoint: EndpointDefinition): readonly string[] {
+  if (endpoint.role === null) return [];
+  return typeof endpoint.role === 'string' ? [endpoint.role] : endpoint.role;
+}
+
 function pascal(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
@@ -98,8 +104,9 @@ function operation(endpoint: EndpointDefinition, schemas: Record<string, JsonObj
       })),
       { $ref: '#/components/parameters/CorrelationId' },
     ],
-    security: endpoint.role === null ? [] : [{ entraId: [endpoint.role] }],
-    ...(endpoint.role !== null ? { 'x-required-role': endpoint.role } : {}),
+    // Several roles: any of them (one security requirement each).
+    security: rolesOf(endpoint).map((role) => ({ entraId: [role] })),
+    ...(endpoint.role !== null ? { 'x-required-role': rolesOf(endpoint).join(' or ') } : {}),
     responses,
   };
   if (endpoint.body !== undefined) {
@@ -176,7 +183,9 @@ function build(): JsonObject & { openapi: string } {
           bearerFormat: 'JWT',
           description:
             `Entra ID access token for this API (aud = API_AUDIENCE) with an app role in \`roles\`: ` +
-            `${ROLES.read}, ${ROLES.admin} (implies ${ROLES.read}), ${ROLES.eventsCreate}.`,
+            `${ROLES.read}, ${ROLES.admin} (implies ${ROLES.read}), ${ROLES.eventsRead} (reads every event), ` +
+            `${ROLES.eventsCreate} (creates events; reads and changes its own), ${ROLES.eventsManage} ` +
+            `(reads and changes any event the service created; implies ${ROLES.eventsRead}).`,
         },
       },
       parameters: {

@@ -4,7 +4,7 @@ import type { TokenServiceApi } from '../lib/api';
 import { assertConfigurationUsable } from '../lib/config';
 import { GraphTokenError } from '../lib/errors';
 import type { OperationContext } from '../lib/types';
-import { authenticatorFor, requireRole, type Caller } from './auth';
+import { authenticatorFor, contextOf, requireRole, type Caller } from './auth';
 import { parseJsonObject, readBodyLimited } from './body';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation';
 import { describeError, logEvent } from './logging';
@@ -110,7 +110,7 @@ export function handleEndpoint<E extends EndpointDefinition>(
         query,
         params,
         caller,
-        ctx: { actor: caller?.actor ?? 'anonymous', correlationId },
+        ctx: contextOf(caller, correlationId),
         context,
         request,
         headers: request.headers,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ROLES, type Role } from './auth';
 import type * as Schemas from './schemas';
+import { SYNC_ENDPOINTS } from './syncRoutes';
 
 /**
  * The schemas (and zod with them) are loaded on first use, not when the function app starts: the route
@@ -20,9 +21,9 @@ export interface EndpointDefinition {
   readonly name: string;
   /** Route template below the `api` prefix, in Functions syntax (`graph-tokens/{id}/deactivate`). */
   readonly route: string;
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** `null`: anonymous. */
-  readonly role: Role | null;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** `null`: anonymous; several: any of them (docs/http.md, "Authentication and roles"). */
+  readonly role: Role | readonly Role[] | null;
   /** On an anonymous route: a caller who sends a bearer token must carry this role, and gets more. */
   readonly optionalRole?: Role;
   readonly summary: string;
@@ -204,7 +205,7 @@ export const ENDPOINTS = Object.freeze({
       },
     ],
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get body() {
       return schemas().groupEventBodySchema;
@@ -224,7 +225,7 @@ export const ENDPOINTS = Object.freeze({
     description:
       'Answers 200 with a result per item (`index`, `status`, `id` or `problem`): an invalid or refused item never affects the others. Each item may carry its own `idempotency_key`. Bodies up to 4 MiB.',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get body() {
       return schemas().eventBatchBodySchema;
@@ -240,7 +241,7 @@ export const ENDPOINTS = Object.freeze({
     name: 'listEvents',
     route: 'events',
     method: 'GET',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsRead, ROLES.eventsCreate],
     summary: 'Events between two instants (calendar view), one page at a time',
     get query() {
       return schemas().listEventsQuerySchema;
@@ -255,10 +256,10 @@ export const ENDPOINTS = Object.freeze({
     name: 'getEvent',
     route: 'events/{id}',
     method: 'GET',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsRead, ROLES.eventsCreate],
     summary: 'One event',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().eventReadQuerySchema;
     },
     get params() {
       return schemas().eventIdParamsSchema;
@@ -269,14 +270,34 @@ export const ENDPOINTS = Object.freeze({
     },
     problems: [404, 502, 503],
   }),
+  listEventOccurrences: endpoint({
+    name: 'listEventOccurrences',
+    route: 'events/{id}/occurrences',
+    method: 'GET',
+    role: [ROLES.eventsRead, ROLES.eventsCreate],
+    summary: "A series' occurrences and exceptions between two instants, one page at a time",
+    description:
+      'Graph /instances of a series. An occurrence id can be read, changed, cancelled or deleted like any event id; Graph keeps the change as an exception of the series.',
+    get query() {
+      return schemas().listEventsQuerySchema;
+    },
+    get params() {
+      return schemas().eventIdParamsSchema;
+    },
+    successStatus: 200,
+    get response() {
+      return schemas().eventListSchema;
+    },
+    problems: [404, 502, 503],
+  }),
   updateEvent: endpoint({
     name: 'updateEvent',
     route: 'events/{id}',
     method: 'PATCH',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsCreate, ROLES.eventsManage],
     summary: 'Change some fields of an event',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get params() {
       return schemas().eventIdParamsSchema;
@@ -294,11 +315,11 @@ export const ENDPOINTS = Object.freeze({
     name: 'cancelEvent',
     route: 'events/{id}/cancel',
     method: 'POST',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsCreate, ROLES.eventsManage],
     summary: 'Cancel a meeting; Graph sends the cancellation to the attendees',
     description: 'Only the organizer may cancel: anyone else gets 403 `EVENT_NOT_ORGANIZER`.',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get params() {
       return schemas().eventIdParamsSchema;
@@ -314,10 +335,10 @@ export const ENDPOINTS = Object.freeze({
     name: 'deleteEvent',
     route: 'events/{id}',
     method: 'DELETE',
-    role: ROLES.eventsCreate,
+    role: [ROLES.eventsCreate, ROLES.eventsManage],
     summary: 'Delete an event (no cancellation message)',
     get query() {
-      return schemas().noQuerySchema;
+      return schemas().groupQuerySchema;
     },
     get params() {
       return schemas().eventIdParamsSchema;
@@ -326,6 +347,7 @@ export const ENDPOINTS = Object.freeze({
     response: null,
     problems: [404, 502, 503],
   }),
+  ...SYNC_ENDPOINTS,
   report: endpoint({
     name: 'tokenReport',
     route: 'graph-tokens/report',

@@ -21,9 +21,11 @@ import { TOKEN_TYPES } from '../lib/types';
 import {
   groupEventPatchSchema,
   groupEventSchema,
+  isEventId,
   isKnownTimeZone,
   MAX_BULK_EVENTS,
-} from '../lib/service/events';
+} from '../lib/calendar';
+import { recurrenceSchema } from '../lib/calendar/model/recurrence';
 
 /**
  * Request and response schemas of the HTTP API. Requests are validated with them and
@@ -138,11 +140,33 @@ export const eventBatchBodySchema = z.strictObject({
 export const eventIdParamsSchema = z.strictObject({
   id: z
     .string()
-    .regex(/^[A-Za-z0-9._=+-]{1,512}$/, 'must be an event id as returned by the API')
-    .describe('Event id, as returned by POST /api/events or GET /api/events.'),
+    .refine(isEventId, 'must be an event id as returned by the API (letters, digits, -_=+/; at most 512)')
+    .describe(
+      'Event id, as returned by POST /api/events or GET /api/events (a `/` in it percent-encoded as `%2F`).',
+    ),
 });
 
+const group = z
+  .string()
+  .min(1)
+  .max(64)
+  .optional()
+  .describe('The calendar: an allowed alias or group id (GET /api/calendars); default the first.');
+
+/** Every event route takes `?group=`. */
+export const groupQuerySchema = z.strictObject({ group });
+
+const bodyTypeQuery = z
+  .enum(['html', 'text'], { error: 'must be html or text' })
+  .optional()
+  .describe('The body as text (default) or html.');
+
+/** `GET /api/events/{id}`: the calendar and the body's form. */
+export const eventReadQuerySchema = z.strictObject({ group, body_type: bodyTypeQuery });
+
 export const listEventsQuerySchema = z.strictObject({
+  group,
+  body_type: bodyTypeQuery,
   from: isoWithOffset.optional().describe('Start of the calendar view (default: now).'),
   to: isoWithOffset.optional().describe('End of the calendar view (default: from + 30 days).'),
   continuation_token: z.string().min(1).max(4096).optional().describe('From the previous page.'),
@@ -246,7 +270,8 @@ export const statusReportSchema = z.strictObject({
     z.strictObject({
       id: z.string(),
       time: isoTime,
-      actor: z.string(),
+      actor: z.string().describe('The immutable identity: tid:oid, or timer, cli, library.'),
+      actor_name: z.string().nullable().optional().describe('The UPN or application, for display.'),
       operation: z.string(),
       target: z.string(),
       outcome: z.enum(['success', 'failure']),
@@ -335,17 +360,43 @@ export const validateSummarySchema = z.strictObject({
 export const groupEventResponseSchema = z
   .strictObject({
     id: z.string(),
+    external_id: z.string().nullable().describe("The caller's external id (calendar sync)."),
     web_link: z.string().nullable(),
     subject: z.string(),
+    body: z.string().nullable(),
+    body_type: z.enum(['html', 'text']),
     start: isoTime,
     end: isoTime,
-    time_zone: z.string(),
+    time_zone: z.string().describe("The caller's IANA zone."),
     all_day: z.boolean(),
     location: z.string().nullable(),
-    attendees: z.array(z.string()),
+    attendees: z.array(
+      z.strictObject({
+        email: z.string(),
+        name: z.string().nullable(),
+        type: z.enum(['required', 'optional', 'resource']),
+        response: z.enum([
+          'none',
+          'organizer',
+          'accepted',
+          'tentatively_accepted',
+          'declined',
+          'not_responded',
+        ]),
+      }),
+    ),
+    type: z.enum(['single', 'series_master', 'occurrence', 'exception']),
+    series_id: z.string().nullable().describe('The series master of an occurrence or exception.'),
+    recurrence: recurrenceSchema.nullable(),
+    online_meeting_url: z.string().nullable().describe('The Teams join URL of an online meeting.'),
+    categories: z.array(z.string()),
+    reminder_minutes: z.number().int().nullable().describe('Minutes before the start; null: no reminder.'),
+    show_as: z.enum(['free', 'tentative', 'busy', 'oof', 'working_elsewhere']).nullable(),
+    importance: z.enum(['low', 'normal', 'high']).nullable(),
+    sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']).nullable(),
     is_cancelled: z.boolean(),
   })
-  .describe('An event; start and end are UTC instants.');
+  .describe('An event (§5.2); start and end are UTC instants.');
 
 export const createdEventSchema = groupEventResponseSchema;
 
@@ -484,3 +535,16 @@ export type ResponseSchemasMatchServiceTypes = [
 
 /** The OpenAPI document itself (its shape is OpenAPI's; only the version field is checked). */
 export const openApiDocumentSchema = z.looseObject({ openapi: z.string() });
+
+// ---- external ids and sync (docs/sync.md); their request schemas are in syncSchemas.ts
+export * from './syncSchemas';
+
+/** An event as the by-external-id routes return it: the event plus its `external_id`. */
+export const managedEventResponseSchema = groupEventResponseSchema.extend({ external_id: z.string() });
+
+/** `PUT …/by-external-id/{external_id}`: what was done, the fields an update changed, the event. */
+export const upsertResultSchema = z.strictObject({
+  action: z.enum(['create', 'update', 'unchanged']),
+  changes: z.array(z.string()).optional().describe('The fields an update changed.'),
+  event: managedEventResponseSchema,
+});

@@ -1,4 +1,8 @@
 import type { Config } from './config';
+import type { CalendarInfo } from './calendar/calendarProbe';
+import type { SyncAuditEntry } from './service/recentSyncs';
+import type { SyncAnswer, SyncRequest } from './calendar/sync/request';
+import type { ManagedEvent, UpsertResult } from './calendar/sync/upsert';
 import type {
   AcquireResult,
   CleanupSummary,
@@ -54,10 +58,14 @@ export interface TokenServiceApi {
     limit?: number;
   }): Promise<TokenListResult>;
   rotateKey(ctx?: OperationContext): Promise<RotateKeySummary>;
-  /** Exactly once; a repeated `idempotencyKey` (per caller, 24 h) returns the original event. */
+  /**
+   * Exactly once; a repeated `idempotencyKey` (per caller and calendar, 24 h) returns the original event.
+   * Every event method takes `group` (an allowed calendar's alias or id) and the caller `ctx`; without a
+   * `ctx` the call acts as owner `library` with every event role (docs/events.md).
+   */
   createGroupEvent(
     event: GroupEventInput,
-    options?: { idempotencyKey?: string },
+    options?: { idempotencyKey?: string; group?: string },
     ctx?: OperationContext,
   ): Promise<CreatedEvent>;
   /** Up to 1 000 events through `$batch` at the mailbox's concurrency limit; per-item results. */
@@ -65,20 +73,80 @@ export interface TokenServiceApi {
     events: BulkEventInput[],
     options?: {
       onProgress?: (progress: { done: number; total: number; created: number; failed: number }) => void;
+      group?: string;
     },
     ctx?: OperationContext,
   ): Promise<BulkEventSummary>;
-  /** Throws `EVENT_NOT_FOUND` (404) for an unknown id. */
-  getGroupEvent(id: string): Promise<GroupEvent>;
-  listGroupEvents(options?: {
-    from?: string;
-    to?: string;
-    continuationToken?: string;
-  }): Promise<EventListResult>;
-  updateGroupEvent(id: string, patch: GroupEventPatch, ctx?: OperationContext): Promise<GroupEvent>;
+  /** Throws `EVENT_NOT_FOUND` (404) for an unknown id, or one the caller may not read. */
+  getGroupEvent(
+    id: string,
+    options?: { group?: string; bodyType?: 'html' | 'text' },
+    ctx?: OperationContext,
+  ): Promise<GroupEvent>;
+  listGroupEvents(
+    options?: {
+      from?: string;
+      to?: string;
+      continuationToken?: string;
+      group?: string;
+      bodyType?: 'html' | 'text';
+    },
+    ctx?: OperationContext,
+  ): Promise<EventListResult>;
+  /** A series' occurrences and exceptions between two instants; `INVALID_REQUEST` for a single event. */
+  listEventOccurrences(
+    id: string,
+    options?: {
+      from?: string;
+      to?: string;
+      continuationToken?: string;
+      group?: string;
+      bodyType?: 'html' | 'text';
+    },
+    ctx?: OperationContext,
+  ): Promise<EventListResult>;
+  /** An occurrence's id changes that occurrence only (Graph keeps it as an exception of the series). */
+  updateGroupEvent(
+    id: string,
+    patch: GroupEventPatch,
+    options?: { group?: string },
+    ctx?: OperationContext,
+  ): Promise<GroupEvent>;
   /** Only the organizer may cancel (`EVENT_NOT_ORGANIZER` otherwise); Graph notifies the attendees. */
-  cancelGroupEvent(id: string, options?: { comment?: string }, ctx?: OperationContext): Promise<void>;
-  deleteGroupEvent(id: string, ctx?: OperationContext): Promise<void>;
+  cancelGroupEvent(
+    id: string,
+    options?: { comment?: string; group?: string },
+    ctx?: OperationContext,
+  ): Promise<void>;
+  deleteGroupEvent(id: string, options?: { group?: string }, ctx?: OperationContext): Promise<void>;
+  /** Creates, updates the differing fields, or sends nothing (docs/sync.md, "External ids"). */
+  upsertGroupEvent(
+    externalId: string,
+    event: GroupEventInput,
+    options?: { group?: string },
+    ctx?: OperationContext,
+  ): Promise<UpsertResult>;
+  getGroupEventByExternalId(
+    externalId: string,
+    options?: { group?: string },
+    ctx?: OperationContext,
+  ): Promise<ManagedEvent>;
+  deleteGroupEventByExternalId(
+    externalId: string,
+    options?: { group?: string },
+    ctx?: OperationContext,
+  ): Promise<void>;
+  cancelGroupEventByExternalId(
+    externalId: string,
+    options?: { comment?: string; group?: string },
+    ctx?: OperationContext,
+  ): Promise<void>;
+  /** The last syncs from the audit, newest first (the admin page's "Last syncs"). */
+  recentSyncs(limit?: number): Promise<SyncAuditEntry[]>;
+  /** The allowed calendars (docs/sync.md, "Several calendars"). */
+  listCalendars(): Promise<CalendarInfo[]>;
+  /** The calendar follows `events` for one scope: the plan (dry run) or its result (docs/sync.md). */
+  syncGroupEvents(request: SyncRequest, ctx?: OperationContext): Promise<SyncAnswer>;
   /** Delegated sign-in (docs/delegated.md): browser flow, started by an administrator. */
   startSignIn(
     options: { redirectUri: string },

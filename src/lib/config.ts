@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ERRORS, GraphTokenError } from './errors';
+import { parseCalendarList, type CalendarEntry } from './calendar/calendarList';
 import { isTokenType, TOKEN_TYPES, type ConfigurationReport, type TokenType } from './types';
 
 /**
@@ -65,6 +66,16 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     localOnly: true,
   }),
   s('GRAPH_GROUP_ID', 'events', 'The Microsoft 365 group whose calendar receives events'),
+  s(
+    'GRAPH_GROUP_IDS',
+    'optional',
+    'Several allowed calendars: alias=groupId,… (alias [a-z0-9-]{1,32}; a bare group id is its own alias; the first is the default)',
+  ),
+  s(
+    'EVENT_ATTENDEE_DOMAINS',
+    'optional',
+    'Comma-separated e-mail domains event attendees may have (default: any)',
+  ),
   s('GRAPH_SCOPES', 'optional', 'Delegated scopes, space separated', { default: DEFAULT_SCOPES }),
   s('GRAPH_AUTHORITY_HOST', 'optional', 'Entra ID host (national clouds)', {
     default: 'https://login.microsoftonline.com',
@@ -186,6 +197,10 @@ export interface Config {
   readonly passwordSecretName: string;
   readonly encryptionKeySecretName: string;
   readonly groupId: string | undefined;
+  /** The allowed calendars (`GRAPH_GROUP_IDS`, or `GRAPH_GROUP_ID` as `default`); the first is the default. */
+  readonly calendars: readonly CalendarEntry[];
+  /** `EVENT_ATTENDEE_DOMAINS`, lower case; empty: any domain (docs/events.md, "Ownership and roles"). */
+  readonly eventAttendeeDomains: readonly string[];
   readonly scopes: readonly string[];
   readonly authorityHost: string;
   readonly graphBaseUrl: string;
@@ -386,6 +401,9 @@ export function loadConfig(env: Environment = process.env): Config {
     );
   }
 
+  const calendarList = parseCalendarList(get('GRAPH_GROUP_IDS'), get('GRAPH_GROUP_ID'));
+  problems.push(...calendarList.problems);
+
   const schedules = Object.freeze({
     refresh: schedule('REFRESH_SCHEDULE'),
     cleanup: schedule('CLEANUP_SCHEDULE'),
@@ -424,7 +442,14 @@ export function loadConfig(env: Environment = process.env): Config {
     passwordSecretName: get('GRAPH_PASSWORD_SECRET_NAME') ?? def('GRAPH_PASSWORD_SECRET_NAME'),
     encryptionKeySecretName:
       get('TOKEN_ENCRYPTION_KEY_SECRET_NAME') ?? def('TOKEN_ENCRYPTION_KEY_SECRET_NAME'),
-    groupId: get('GRAPH_GROUP_ID'),
+    groupId: get('GRAPH_GROUP_ID') ?? calendarList.calendars[0]?.groupId,
+    calendars: calendarList.calendars,
+    eventAttendeeDomains: Object.freeze(
+      (get('EVENT_ATTENDEE_DOMAINS') ?? '')
+        .split(',')
+        .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+        .filter((d) => d !== ''),
+    ),
     scopes: Object.freeze(scopes),
     authorityHost,
     graphBaseUrl,

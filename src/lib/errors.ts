@@ -246,6 +246,36 @@ export const ERRORS = Object.freeze({
     403,
     'Only the organizer can cancel a meeting, and the service account is not its organizer. Delete it instead (DELETE /api/events/{id}), or ask the organizer to cancel it.',
   ),
+  FORBIDDEN: info(
+    'FORBIDDEN',
+    'request',
+    403,
+    "Assign the app role named in the message to the caller (Enterprise applications → this API → Users and groups, or the client app's API permissions), then get a new token.",
+  ),
+  EVENT_NOT_OWNER: info(
+    'EVENT_NOT_OWNER',
+    'request',
+    403,
+    'This event belongs to another caller: Events.Create changes only its own events. Ask its owner, or a caller with the Events.Manage role, to change it.',
+  ),
+  EVENT_NOT_MANAGED: info(
+    'EVENT_NOT_MANAGED',
+    'request',
+    403,
+    "This event was not created by the service (a person's own meeting in the group calendar): no caller may change, cancel or delete it through the API. Change it in Outlook.",
+  ),
+  GROUP_NOT_ALLOWED: info(
+    'GROUP_NOT_ALLOWED',
+    'request',
+    400,
+    'This group is not one of the allowed calendars. Use an alias or group id listed by GET /api/calendars (GRAPH_GROUP_ID / GRAPH_GROUP_IDS).',
+  ),
+  INVALID_CONTINUATION_TOKEN: info(
+    'INVALID_CONTINUATION_TOKEN',
+    'request',
+    400,
+    'The continuation_token was not issued by this service for this list, this caller and this calendar (changed, truncated or expired key). Start the listing again without it.',
+  ),
   IDEMPOTENCY_KEY_REUSED: info(
     'IDEMPOTENCY_KEY_REUSED',
     'request',
@@ -257,6 +287,18 @@ export const ERRORS = Object.freeze({
     'transient',
     503,
     'Microsoft Graph may or may not have created the event and could not be asked. Retry with the same Idempotency-Key: the event is never created twice.',
+  ),
+  SYNC_IN_PROGRESS: info(
+    'SYNC_IN_PROGRESS',
+    'request',
+    409,
+    'Another sync of this scope in this calendar is running. Wait for it to finish and run the sync again (it converges); a sync that died releases the scope when its lease expires (2 minutes).',
+  ),
+  EXTERNAL_ID_IN_OTHER_SCOPE: info(
+    'EXTERNAL_ID_IN_OTHER_SCOPE',
+    'request',
+    409,
+    'This external_id belongs to an event of another scope of yours in this calendar. Use a different external_id, or remove it from the other scope first (sync that scope without it).',
   ),
   INVALID_REQUEST: info('INVALID_REQUEST', 'request', 400, 'Correct the request as the message says.'),
   INTERNAL: info(

@@ -1,3 +1,5 @@
+import type { AttendeeResponse, AttendeeType, ShowAs } from './calendar/model/fields';
+import type { Recurrence as EventRecurrence } from './calendar/model/recurrence';
 /**
  * Public shapes of the token service. Field names are `snake_case` because these objects are what the
  * HTTP API, the CLI's `--json` and the admin page show, unchanged.
@@ -58,16 +60,27 @@ export interface AcquireResult {
   token: AcquiredToken;
 }
 
-/** Who performs a mutating operation: a caller's `oid`/`upn`/`appid`, or `timer`, `cli`, `library`. */
+/**
+ * Who performs an operation (docs/events.md, "Ownership and roles"). `actor` is the caller's immutable
+ * identity — `tid:oid` for users and for applications (the service principal's `oid`) — or `timer`,
+ * `cli`, `library`; idempotency keys, owners and audit rows are keyed on it, never on the display name.
+ */
 export interface OperationContext {
   actor: string;
+  /** The UPN, or the application's client id: shown beside the actor, never keyed on. */
+  actorName?: string;
+  /** The event roles the caller holds; undefined: an in-process call, which holds every role. */
+  roles?: readonly string[];
   correlationId: string;
 }
 
 export interface AuditEntry {
   id: string;
   time: string;
+  /** The immutable identity (`tid:oid`, or `timer`/`cli`/`library`). */
   actor: string;
+  /** The UPN or application shown beside `actor` (display only). */
+  actor_name?: string | null;
   operation: string;
   target: string;
   outcome: 'success' | 'failure';
@@ -220,6 +233,14 @@ export interface RotateKeySummary {
  * An event as callers give it (docs/events.md): `start`/`end` are instants with an offset (dates
  * `YYYY-MM-DD` with `all_day`, end exclusive); `time_zone` is the IANA zone it is shown in.
  */
+/** A recurrence (§5.2): the pattern, its interval and days, and its end (`until` or `count`, or neither). */
+export type { EventRecurrence };
+
+export type { AttendeeType, ShowAs, AttendeeResponse };
+
+/** An attendee: an address, or the address with a name and type (default `required`). */
+export type AttendeeInput = string | { email: string; name?: string; type?: AttendeeType };
+
 export interface GroupEventInput {
   subject: string;
   start: string;
@@ -229,28 +250,63 @@ export interface GroupEventInput {
   body?: string;
   body_type?: 'html' | 'text';
   location?: string;
-  attendees?: string[];
+  attendees?: AttendeeInput[];
+  /** The timetable fields (docs/events.md, "Timetables"). */
+  recurrence?: EventRecurrence;
+  online_meeting?: boolean;
+  categories?: string[];
+  /** `null` turns the reminder off. */
+  reminder_minutes?: number | null;
+  show_as?: ShowAs;
+  importance?: 'low' | 'normal' | 'high';
+  sensitivity?: 'normal' | 'personal' | 'private' | 'confidential';
 }
 
-/** `PATCH`: any subset of the same fields. */
-export type GroupEventPatch = Partial<GroupEventInput>;
+/** `PATCH`: any subset of the same fields (`recurrence: null` makes a series a single event). */
+export type GroupEventPatch = Partial<Omit<GroupEventInput, 'recurrence'>> & {
+  recurrence?: EventRecurrence | null;
+};
 
 /** One item of a bulk create: an event, optionally with its own idempotency key. */
 export interface BulkEventInput extends GroupEventInput {
   idempotency_key?: string;
 }
 
-/** An event as the service returns it: `start`/`end` are UTC instants (`...Z`). */
+export interface EventAttendee {
+  email: string;
+  name: string | null;
+  type: AttendeeType;
+  response: AttendeeResponse;
+}
+
+/** An event as the service returns it (§5.2): `start`/`end` are UTC instants (`...Z`). */
 export interface GroupEvent {
   id: string;
+  /** The caller's external id (calendar sync), or null. */
+  external_id: string | null;
   web_link: string | null;
   subject: string;
+  body: string | null;
+  body_type: 'html' | 'text';
   start: string;
   end: string;
   time_zone: string;
   all_day: boolean;
   location: string | null;
-  attendees: string[];
+  attendees: EventAttendee[];
+  type: 'single' | 'series_master' | 'occurrence' | 'exception';
+  /** The series master's id, for an occurrence or exception. */
+  series_id: string | null;
+  recurrence: EventRecurrence | null;
+  /** The Teams join URL of an online meeting. */
+  online_meeting_url: string | null;
+  categories: string[];
+  /** Minutes before the start; null: no reminder. */
+  reminder_minutes: number | null;
+  /** Null when Graph holds a value outside §5.2 (`unknown`) or none. */
+  show_as: ShowAs | null;
+  importance: 'low' | 'normal' | 'high' | null;
+  sensitivity: 'normal' | 'personal' | 'private' | 'confidential' | null;
   is_cancelled: boolean;
 }
 

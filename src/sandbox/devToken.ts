@@ -25,6 +25,10 @@ export interface DevTokenRequest {
   audience?: string;
   upn?: string;
   name?: string;
+  /** The caller's object id (default: stable per user name or application). */
+  oid?: string;
+  /** An application caller (`idtyp: app`, no user) with this client id. */
+  app?: string;
 }
 
 /** The user of dev tokens unless `--upn` says otherwise. */
@@ -38,8 +42,10 @@ export interface DevToken {
   roles: string[];
   audience: string;
   issuer: string;
+  /** The user, or `app:<client id>` for an application caller. */
   upn: string;
   oid: string;
+  tid: string;
 }
 
 /** Why no dev token: not the sandbox (`DEV_TOKEN_REFUSED`) or the sandbox is not set up. */
@@ -113,8 +119,9 @@ export async function issueDevToken(
       `Start the local stack with \`npm start\` in this directory (it creates the key), or set ${SIGNING_KEY_VARIABLE}.`,
     );
   }
-  const upn = request.upn ?? DEV_UPN;
-  const oid = devObjectId(upn);
+  // An application caller has no user: its name is its client id, its oid its service principal's.
+  const upn = request.app !== undefined ? `app:${request.app}` : (request.upn ?? DEV_UPN);
+  const oid = (request.oid ?? devObjectId(upn)).toLowerCase();
   const issuer = sandboxIssuer(config);
   // Loaded on demand: the sandbox code is never needed by a function app in Azure.
   const { signWithStoredKey } = await import('./identityProvider');
@@ -123,8 +130,19 @@ export async function issueDevToken(
     roles: [...request.roles],
     expiresInSeconds: request.expiresInSeconds,
     oid,
-    upn,
-    name: request.name ?? 'Sandbox operator',
+    ...(request.app !== undefined
+      ? {
+          appid: request.app,
+          // No user claims at all: the API must see an application (docs/http.md).
+          extra: {
+            idtyp: 'app',
+            upn: undefined,
+            preferred_username: undefined,
+            name: undefined,
+            scp: undefined,
+          },
+        }
+      : { upn, name: request.name ?? 'Sandbox operator' }),
   });
   const exp = Math.floor(now / 1000) + request.expiresInSeconds;
   return {
@@ -137,5 +155,6 @@ export async function issueDevToken(
     issuer,
     upn,
     oid,
+    tid: config.tenant,
   };
 }

@@ -110,7 +110,13 @@ describe('success paths', () => {
     expect(status.configuration.valid).toBe(true);
     expect(status.current?.id).toBe(tokenId);
     expect(
-      status.recent_audit.some((a) => a.operation === 'acquire' && a.actor === 'developer@contoso.example'),
+      status.recent_audit.some(
+        // The immutable identity is the actor; the UPN is shown beside it.
+        (a) =>
+          a.operation === 'acquire' &&
+          /^[^:]+:[^:]+$/.test(a.actor) &&
+          a.actor_name === 'developer@contoso.example',
+      ),
     ).toBe(true);
   });
 

@@ -5,6 +5,7 @@ import {
   groupEventResponseSchema,
   problemSchema,
 } from '../../src/http/schemas';
+import { request as httpRequest } from 'node:http';
 import { call, startStack, type ApiResponse, type Stack } from './harness';
 
 let stack: Stack;
@@ -130,10 +131,12 @@ describe('events API', () => {
       end: '2027-01-06T10:00:00Z',
       organizer: 'someone@contoso.example',
     });
+    // A person's own meeting: invisible to a caller who only creates (test/e2e/eventRoles.test.ts has
+    // the whole matrix).
     expectProblem(
       await call(stack, 'POST', `/events/${encodeURIComponent(foreign.id)}/cancel`, { token: creator }),
-      403,
-      'EVENT_NOT_ORGANIZER',
+      404,
+      'EVENT_NOT_FOUND',
     );
   });
 
@@ -175,6 +178,59 @@ describe('events API', () => {
     const wrong = await call(stack, 'PUT', '/events/abc', { token: creator });
     expectProblem(wrong, 405, 'METHOD_NOT_ALLOWED');
     expect(wrong.headers.get('allow')).toBe('GET, PATCH, DELETE');
-    expectProblem(await call(stack, 'GET', '/events/a%2Fb', { token: creator }), 400, 'INVALID_REQUEST');
+    // Outside Graph's id alphabet: refused before any URL is built.
+    const before = stack.sandbox.graph.counts.mailbox_requests;
+    expectProblem(await call(stack, 'GET', '/events/a.b', { token: creator }), 400, 'INVALID_REQUEST');
+    expectProblem(await call(stack, 'DELETE', '/events/a%20b', { token: creator }), 400, 'INVALID_REQUEST');
+    // `..` itself, as a client that does not normalise URLs would send it (literal or percent-encoded):
+    // the host resolves the dots (WHATWG URL rules), so no event route is reached at all; the library's
+    // own check (test/lib/events/events.test.ts) covers callers that pass `..` as an id.
+    for (const [method, path] of [
+      ['DELETE', '/events/..'],
+      ['DELETE', '/events/%2E%2E'],
+      ['POST', '/events/%2e%2e/cancel'],
+    ] as const) {
+      expect([path, await rawRequest(stack, method, path, creator)]).toEqual([
+        path,
+        { status: 404, code: 'ROUTE_NOT_FOUND' },
+      ]);
+    }
+    expect(stack.sandbox.graph.counts.mailbox_requests).toBe(before);
   });
 });
+
+/** A request with its path exactly as given (fetch would resolve `..` before sending). */
+function rawRequest(
+  stack: Stack,
+  method: string,
+  path: string,
+  token: string,
+): Promise<{ status: number; code: string | undefined }> {
+  const url = new URL(stack.api);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: `${url.pathname}${path}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => {
+          let code: string | undefined;
+          try {
+            code = (JSON.parse(text) as { code?: string }).code;
+          } catch {
+            code = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, code });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(method === 'POST' ? '{}' : undefined);
+  });
+}

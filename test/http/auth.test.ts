@@ -42,7 +42,14 @@ describe('caller authentication', () => {
     claims: Record<string, unknown> = {},
     options: { key?: KeyLike; kid?: string; exp?: number } = {},
   ) =>
-    new SignJWT({ roles: ['GraphTokens.Admin'], upn: 'ana@contoso.example', scp: 'access', ...claims })
+    new SignJWT({
+      roles: ['GraphTokens.Admin'],
+      upn: 'ana@contoso.example',
+      tid: 't-1',
+      oid: 'o-ana',
+      scp: 'access',
+      ...claims,
+    })
       .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'key-1' })
       .setIssuer((claims.iss as string) ?? issuer)
       .setAudience((claims.aud as string) ?? audience)
@@ -68,7 +75,11 @@ describe('caller authentication', () => {
 
   it('accepts a valid token, with a case-insensitive scheme, and names the caller', async () => {
     const caller = await authenticate(`bearer ${await sign()}`);
-    expect(caller).toEqual({ actor: 'ana@contoso.example', roles: ['GraphTokens.Admin'] });
+    expect(caller).toEqual({
+      actor: 't-1:o-ana',
+      actorName: 'ana@contoso.example',
+      roles: ['GraphTokens.Admin'],
+    });
   });
 
   it('caches discovery across requests', async () => {
@@ -159,23 +170,42 @@ describe('caller authentication', () => {
 });
 
 describe('roles and actors', () => {
-  it('lets Admin imply Read but not Events.Create', () => {
-    const admin = { actor: 'a', roles: ['GraphTokens.Admin'] };
+  it('lets Admin imply Read but not Events.Create, and Events.Manage imply Events.Read', () => {
+    const admin = { actor: 'a', actorName: 'a', roles: ['GraphTokens.Admin'] };
     expect(hasRole(admin, 'GraphTokens.Read')).toBe(true);
     expect(hasRole(admin, 'Events.Create')).toBe(false);
+    expect(hasRole(admin, 'Events.Read')).toBe(false);
     expect(() => requireRole(admin, 'Events.Create')).toThrow(HttpProblem);
-    expect(() => requireRole({ actor: 'r', roles: ['GraphTokens.Read'] }, 'GraphTokens.Admin')).toThrow(
-      /GraphTokens.Admin/,
+    const reader = { actor: 'r', actorName: 'r', roles: ['GraphTokens.Read'] };
+    expect(() => requireRole(reader, 'GraphTokens.Admin')).toThrow(/GraphTokens.Admin/);
+    const manager = { actor: 'm', actorName: 'm', roles: ['Events.Manage'] };
+    expect(hasRole(manager, 'Events.Read')).toBe(true);
+    expect(hasRole(manager, 'Events.Create')).toBe(false);
+    expect(() => requireRole(manager, ['Events.Read', 'Events.Create'])).not.toThrow();
+    expect(() => requireRole(reader, ['Events.Read', 'Events.Create'])).toThrow(
+      /Events.Read or Events.Create/,
     );
   });
 
-  it('names users by upn, applications by app id', () => {
-    expect(callerOf({ upn: 'ana@contoso.example', oid: 'o', scp: 'x' }).actor).toBe('ana@contoso.example');
-    expect(callerOf({ preferred_username: 'bo@contoso.example', scp: 'x' }).actor).toBe('bo@contoso.example');
-    expect(callerOf({ oid: 'o-1', scp: 'x' }).actor).toBe('o-1');
-    expect(callerOf({ idtyp: 'app', appid: 'app-1', oid: 'sp-1' }).actor).toBe('app:app-1');
-    expect(callerOf({ azp: 'app-2', oid: 'sp-2', roles: ['GraphTokens.Read'] }).actor).toBe('app:app-2');
-    expect(callerOf({ upn: 'evil\nline' }).actor).toBe('evil?line');
+  it('keys callers on tid:oid (users and applications), the UPN or client id only as the name', () => {
+    const ana = callerOf({ upn: 'ana@contoso.example', tid: 't', oid: 'o', scp: 'x' });
+    expect(ana).toMatchObject({ actor: 't:o', actorName: 'ana@contoso.example' });
+    // The same person after a UPN change is the same actor.
+    expect(callerOf({ upn: 'ana.new@contoso.example', tid: 't', oid: 'o', scp: 'x' }).actor).toBe('t:o');
+    expect(
+      callerOf({ preferred_username: 'bo@contoso.example', tid: 't', oid: 'b', scp: 'x' }),
+    ).toMatchObject({ actor: 't:b', actorName: 'bo@contoso.example' });
+    // Applications: the service principal's oid; the client id is only the name.
+    expect(callerOf({ idtyp: 'app', appid: 'app-1', tid: 't', oid: 'sp-1' })).toMatchObject({
+      actor: 't:sp-1',
+      actorName: 'app:app-1',
+    });
+    expect(callerOf({ azp: 'app-2', tid: 't', oid: 'sp-2', roles: ['GraphTokens.Read'] })).toMatchObject({
+      actor: 't:sp-2',
+      actorName: 'app:app-2',
+    });
+    expect(callerOf({ upn: 'evil\nline', tid: 't', oid: 'o' }).actorName).toBe('evil?line');
+    expect(callerOf({ tid: 't\u001b[2J', oid: 'o' }).actor).toBe('t?[2J:o');
   });
 
   it('also accepts the v1.0 issuer of public-cloud tenants', () => {

@@ -78,7 +78,9 @@ describe('OpenAPI document', () => {
       const op = doc.paths[`/${endpoint.route}`]?.[endpoint.method.toLowerCase()];
       expect(op?.operationId).toBe(endpoint.name);
       expect(op?.responses[String(endpoint.successStatus)]).toBeDefined();
-      expect(op?.security).toEqual(endpoint.role === null ? [] : [{ entraId: [endpoint.role] }]);
+      const roles =
+        endpoint.role === null ? [] : typeof endpoint.role === 'string' ? [endpoint.role] : endpoint.role;
+      expect(op?.security).toEqual(roles.map((role) => ({ entraId: [role] })));
     }
   });
 

@@ -817,6 +817,7 @@ describe('app settings', () => {
       'GRAPH_TENANT',
       'GRAPH_USERNAME',
       'GRAPH_GROUP_ID',
+      'GRAPH_GROUP_IDS',
       'GRAPH_AUTHORITY_HOST',
       'GRAPH_API_BASE_URL',
       'GRAPH_SCOPES',
@@ -1017,7 +1018,9 @@ describe('scripts/postprovision.sh', () => {
     expect(args).not.toMatch(/secret show(?!-deleted)/);
     // The manual steps are printed.
     expect(first.stdout).toMatch(/Allow public client flows/);
-    expect(first.stdout).toMatch(/GraphTokens\.Read.*GraphTokens\.Admin.*Events\.Create/s);
+    expect(first.stdout).toMatch(
+      /GraphTokens\.Read.*GraphTokens\.Admin.*Events\.Read.*Events\.Create.*Events\.Manage/s,
+    );
     expect(first.stdout).toContain('11111111-2222-3333-4444-555555555555');
 
     // A second run keeps the key (replacing it would orphan every stored token) and the password.

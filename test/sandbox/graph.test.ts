@@ -21,8 +21,8 @@ async function graphToken(
 
 const EVENT = {
   subject: 'Open day',
-  start: { dateTime: '2026-12-01T09:00:00', timeZone: 'Europe/Amsterdam' },
-  end: { dateTime: '2026-12-01T11:00:00', timeZone: 'Europe/Amsterdam' },
+  start: { dateTime: '2026-12-01T09:00:00', timeZone: 'Europe/Berlin' },
+  end: { dateTime: '2026-12-01T11:00:00', timeZone: 'Europe/Berlin' },
   body: { contentType: 'html', content: '<p>Agenda</p>' },
 };
 
@@ -65,8 +65,8 @@ describe('SandboxGraph', () => {
     // Graph answers a create in the zone it was given, with seven-digit fractions.
     expect(event).toMatchObject({
       subject: 'Open day',
-      start: { dateTime: '2026-12-01T09:00:00.0000000', timeZone: 'Europe/Amsterdam' },
-      end: { dateTime: '2026-12-01T11:00:00.0000000', timeZone: 'Europe/Amsterdam' },
+      start: { dateTime: '2026-12-01T09:00:00.0000000', timeZone: 'Europe/Berlin' },
+      end: { dateTime: '2026-12-01T11:00:00.0000000', timeZone: 'Europe/Berlin' },
     });
     expect(event.webLink).toMatch(/^https:\/\//);
     expect(graph.events).toHaveLength(1);

@@ -13,6 +13,7 @@ import type {
   TokenRecord,
   ValidateSummary,
 } from '../../lib/types';
+import type { SyncAuditEntry } from '../../lib/service/recentSyncs';
 
 export interface Problem {
   status: number;
@@ -84,6 +85,11 @@ export class ApiClient {
    */
   startServiceSignIn(): Promise<SignInStart> {
     return this.call('POST', '/sign-in/start', {}, 'same-origin');
+  }
+
+  /** The last calendar syncs from the audit (scope, calendar, counts, when, who). */
+  recentSyncs(): Promise<{ items: SyncAuditEntry[] }> {
+    return this.call('GET', '/graph-tokens/syncs');
   }
 
   private async call<T>(

@@ -10,6 +10,7 @@ import { byId, h, replace } from './dom';
 import { renderReport } from './report';
 import { describeResult, type ResultView } from './results';
 import { renderAudit, renderStatus, renderTokenRow } from './views';
+import { showLastSyncs } from './lastSyncs';
 
 const API_BASE = '/api';
 const ADMIN_BASE = `${API_BASE}/admin`;
@@ -319,6 +320,7 @@ class AdminPage {
       for (const id of this.selected) if (!known.has(id)) this.selected.delete(id);
       this.renderStatus(status);
       this.renderTokens();
+      void showLastSyncs(this.api);
     } catch (error) {
       this.showError(error);
     }

@@ -138,7 +138,7 @@ export function renderAudit(entries: readonly AuditEntry[]): HTMLTableRowElement
       'tr',
       { class: e.outcome === 'failure' ? 'failure' : '' },
       h('td', { class: 'time' }, h('time', { datetime: e.time }, new Date(e.time).toLocaleString())),
-      h('td', {}, e.actor),
+      h('td', { title: e.actor }, e.actor_name ?? e.actor),
       h('td', {}, e.operation),
       h('td', { class: 'id' }, e.target),
       h(

@@ -29,6 +29,7 @@ export async function audit(
       {
         time: iso(core.clock.now()),
         actor: ctx.actor,
+        actor_name: ctx.actorName ?? null,
         operation,
         target,
         outcome,

@@ -36,12 +36,12 @@ export class HealthView {
   /** Evaluations run (each is one round of storage reads). */
   evaluations = 0;
 
-  constructor(core: ServiceCore) {
+  constructor(core: ServiceCore, extraChecks?: ExtraChecks) {
     // When this process started: a timer that has not had its first period since is not late.
     const startedAt = core.clock.now();
     const evaluate = (): Promise<HealthReport> => {
       this.evaluations++;
-      return evaluateHealth(core, startedAt);
+      return evaluateHealth(core, startedAt, extraChecks);
     };
     this.anonymous = new RefreshingValue(evaluate, core.clock, ANONYMOUS_CACHE_MS, ANONYMOUS_CACHE_MS);
     this.full = new RefreshingValue(evaluate, core.clock, DETAILED_CACHE_MS, DETAILED_CACHE_MS);
@@ -91,7 +91,14 @@ export function signInCheck(
   return { status: 'ok' };
 }
 
-export async function evaluateHealth(core: ServiceCore, startedAt: number): Promise<HealthReport> {
+/** Checks of other rooms (the calendars' `calendar.<alias>`), run only while a valid token exists. */
+export type ExtraChecks = () => Promise<Record<string, HealthCheck>>;
+
+export async function evaluateHealth(
+  core: ServiceCore,
+  startedAt: number,
+  extraChecks?: ExtraChecks,
+): Promise<HealthReport> {
   const { config, clock, store } = core;
   const now = clock.now();
   const checks: Record<string, HealthCheck> = {};
@@ -177,6 +184,11 @@ export async function evaluateHealth(core: ServiceCore, startedAt: number): Prom
       types.map((type, i) => ({ type, state: bookkeeping.value[i]!.state })),
     );
     checks.refresh_timer = timerCheck(refreshRun?.at, now, startedAt, config.schedules.refresh, nextRefresh);
+  }
+
+  // Only with a valid token: health must never make the service ask the identity provider for one.
+  if (extraChecks && types.every((type) => checks[`token.${type}`]?.status === 'ok')) {
+    Object.assign(checks, await extraChecks().catch(() => ({})));
   }
 
   const failing = Object.entries(checks).filter(([, c]) => c.status !== 'ok');

@@ -38,12 +38,24 @@ import type {
   ValidateSummary,
 } from '../types';
 import { acquireToken, obtain } from './acquire';
+import {
+  CalendarService,
+  MailboxGates,
+  signingFrom,
+  type BulkProgress,
+  type CalendarInfo,
+  type ManagedEvent,
+  type SyncAnswer,
+  type SyncRequest,
+  type UpsertResult,
+} from '../calendar';
+import { SyncLeaseStore } from '../store/syncLease';
+import { recentSyncs, type SyncAuditEntry } from './recentSyncs';
 import { audit, libraryContext } from './audit';
 import { cleanupOldTokens } from './cleanup';
 import type { ServiceCore, ServiceStats } from './context';
 import { deactivate } from './deactivate';
 import { recordError } from './errorRule';
-import * as events from './events';
 import { MemoryCache } from './memoryCache';
 import { HealthView } from './health';
 import { recordEventMetric, recordIdpRequest, registerMetrics, unregisterMetrics } from './metrics';
@@ -82,7 +94,8 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   private readonly memory: MemoryCache;
   private readonly usage: UsageRecorder;
   private readonly status: StatusView;
-  private readonly events: events.EventDeps;
+  /** The calendar room; it reaches the token only through the port built below. */
+  readonly calendar: CalendarService;
   private readonly healthView: HealthView;
   private closed = false;
 
@@ -116,28 +129,38 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     };
     this.status = status = new StatusView(this.core);
     this.usage = new UsageRecorder(this.core);
-    this.healthView = new HealthView(this.core);
+    this.healthView = new HealthView(this.core, () => this.calendar.probe.checks());
     this.core.identity.onRequest = (grant, outcome) => recordIdpRequest(grant, outcome);
     registerMetrics(this.core);
     const core = this.core;
-    this.events = {
-      config,
-      clock,
-      logger,
-      graph: core.graph,
-      // The configured token type; a CAE challenge's claims go to the identity provider with the refresh.
-      token: (options) => this.tokenFunction()(options),
-      audit: (entry) => {
-        // `create-event`, `cancel-event`, … → `create`, `cancel`, …
-        recordEventMetric(core, entry.operation.replace(/-events?$/, ''), entry.outcome);
-        const { ctx, operation, target, outcome } = entry;
-        return audit(core, ctx, operation, target, outcome, entry.detail, entry.code, undefined, 'events');
-      },
-      idempotency: new IdempotencyStore(
-        tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
+    this.calendar = new CalendarService(
+      {
+        config,
         clock,
-      ),
-    };
+        logger,
+        graph: core.graph,
+        // The port: the configured token type; a CAE challenge's claims go to the identity provider.
+        tokens: { getAccessToken: (options) => this.tokenFunction()(options) },
+        signing: signingFrom(secrets),
+        audit: (entry) => {
+          // `create-event`, `cancel-event`, … → `create`, `cancel`, …
+          recordEventMetric(core, entry.operation.replace(/-events?$/, ''), entry.outcome);
+          const { ctx, operation, target, outcome } = entry;
+          return audit(core, ctx, operation, target, outcome, entry.detail, entry.code, undefined, 'events');
+        },
+        idempotency: new IdempotencyStore(
+          tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
+          clock,
+        ),
+      },
+      {
+        leases: new SyncLeaseStore(
+          tableClientFor(config, IdempotencyStore.tableNameFor(config.tableName)),
+          clock,
+        ),
+        gates: new MailboxGates(clock),
+      },
+    );
   }
 
   /** Identity-provider calls made by this instance, by grant (ROPC client). */
@@ -298,7 +321,7 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
   ): Promise<CleanupSummary> {
     const summary = await cleanupOldTokens(this.core, options, ctx);
     // Idempotency keys are remembered 24 h; the daily cleanup removes the older ones.
-    const expired = await this.events.idempotency.deleteExpired().catch((error: unknown) => {
+    const expired = await this.calendar.deleteExpiredKeys().catch((error: unknown) => {
       this.core.logger.log('warn', 'idempotency_cleanup_failed', { code: toGraphTokenError(error).code });
       return 0;
     });
@@ -352,52 +375,131 @@ export class MicrosoftGraphTokenService implements TokenServiceApi {
     return rotateKey(this.core, ctx);
   }
 
-  // ---- events (./events/: exact times, exactly once, bulk; docs/events.md). The audit table must exist.
+  // ---- events: one-line delegations to the calendar room (src/lib/calendar; docs/events.md). The
+  // audit and idempotency tables must exist.
 
   createGroupEvent(
     event: GroupEventInput,
-    options: { idempotencyKey?: string } = {},
+    options: { idempotencyKey?: string; group?: string } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<CreatedEvent> {
-    return this.withTables(() => events.createGroupEvent(this.events, event, options, ctx));
+    return this.withTables(() => this.calendar.createGroupEvent(event, options, ctx));
   }
 
   createGroupEvents(
     items: BulkEventInput[],
-    options: { onProgress?: (progress: events.BulkProgress) => void } = {},
+    options: { onProgress?: (progress: BulkProgress) => void; group?: string } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<BulkEventSummary> {
-    return this.withTables(() => events.createGroupEvents(this.events, items, options, ctx));
+    return this.withTables(() => this.calendar.createGroupEvents(items, options, ctx));
   }
 
-  getGroupEvent(id: string): Promise<GroupEvent> {
-    return events.getGroupEvent(this.events, id);
+  getGroupEvent(
+    id: string,
+    options: { group?: string; bodyType?: 'html' | 'text' } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<GroupEvent> {
+    return this.calendar.getGroupEvent(id, options, ctx);
   }
 
   listGroupEvents(
-    options: { from?: string; to?: string; continuationToken?: string } = {},
+    options: {
+      from?: string;
+      to?: string;
+      continuationToken?: string;
+      group?: string;
+      bodyType?: 'html' | 'text';
+    } = {},
+    ctx: OperationContext = libraryContext(),
   ): Promise<EventListResult> {
-    return events.listGroupEvents(this.events, options);
+    return this.calendar.listGroupEvents(options, ctx);
+  }
+
+  listEventOccurrences(
+    id: string,
+    options: {
+      from?: string;
+      to?: string;
+      continuationToken?: string;
+      group?: string;
+      bodyType?: 'html' | 'text';
+    } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<EventListResult> {
+    return this.calendar.listEventOccurrences(id, options, ctx);
   }
 
   updateGroupEvent(
     id: string,
     patch: GroupEventPatch,
+    options: { group?: string } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<GroupEvent> {
-    return this.withTables(() => events.updateGroupEvent(this.events, id, patch, ctx));
+    return this.withTables(() => this.calendar.updateGroupEvent(id, patch, options, ctx));
   }
 
   cancelGroupEvent(
     id: string,
-    options: { comment?: string } = {},
+    options: { comment?: string; group?: string } = {},
     ctx: OperationContext = libraryContext(),
   ): Promise<void> {
-    return this.withTables(() => events.cancelGroupEvent(this.events, id, options, ctx));
+    return this.withTables(() => this.calendar.cancelGroupEvent(id, options, ctx));
   }
 
-  deleteGroupEvent(id: string, ctx: OperationContext = libraryContext()): Promise<void> {
-    return this.withTables(() => events.deleteGroupEvent(this.events, id, ctx));
+  deleteGroupEvent(
+    id: string,
+    options: { group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<void> {
+    return this.withTables(() => this.calendar.deleteGroupEvent(id, options, ctx));
+  }
+
+  upsertGroupEvent(
+    externalId: string,
+    event: GroupEventInput,
+    options: { group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<UpsertResult> {
+    return this.withTables(() => this.calendar.upsertGroupEvent(externalId, event, options, ctx));
+  }
+
+  getGroupEventByExternalId(
+    externalId: string,
+    options: { group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<ManagedEvent> {
+    return this.calendar.getGroupEventByExternalId(externalId, options, ctx);
+  }
+
+  deleteGroupEventByExternalId(
+    externalId: string,
+    options: { group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<void> {
+    return this.withTables(() => this.calendar.deleteGroupEventByExternalId(externalId, options, ctx));
+  }
+
+  cancelGroupEventByExternalId(
+    externalId: string,
+    options: { comment?: string; group?: string } = {},
+    ctx: OperationContext = libraryContext(),
+  ): Promise<void> {
+    return this.withTables(() => this.calendar.cancelGroupEventByExternalId(externalId, options, ctx));
+  }
+
+  /** The last syncs from the audit (scope, calendar, counts, when, who), newest first. */
+  recentSyncs(limit = 10): Promise<SyncAuditEntry[]> {
+    return recentSyncs(this.core, limit);
+  }
+
+  /** The allowed calendars (`GRAPH_GROUP_IDS`): alias, group id, default, display name, reachable. */
+  listCalendars(): Promise<CalendarInfo[]> {
+    return this.calendar.listCalendars();
+  }
+
+  /** The calendar follows `events` for one scope (docs/sync.md): the plan, or its result. */
+  syncGroupEvents(request: SyncRequest, ctx: OperationContext = libraryContext()): Promise<SyncAnswer> {
+    return this.withTables(() => this.calendar.syncGroupEvents(request, ctx));
   }
 
   private async withTables<T>(work: () => Promise<T>): Promise<T> {

@@ -78,6 +78,7 @@ function fromRow(e: Record<string, unknown> & { rowKey?: string }): AuditEntry {
     id: e.rowKey!,
     time: str(e.time) ?? '',
     actor: str(e.actor) ?? '',
+    actor_name: str(e.actor_name),
     operation: str(e.operation) ?? '',
     target: str(e.target) ?? '',
     outcome: (str(e.outcome) ?? 'success') as AuditEntry['outcome'],

@@ -1,8 +1,9 @@
 /**
- * A Microsoft Graph stand-in over HTTPS: `GET /v1.0/me`, group calendar events and JSON batching, with
- * Graph's error shapes and the Outlook behaviour the product depends on (docs/sandbox.md, "Graph").
- * Access tokens are checked against the sandbox identity provider, so a token only works here if the
- * service really obtained it (signature, issuer, audience, expiry, and the delegated scope).
+ * A Microsoft Graph stand-in over HTTPS: `GET /v1.0/me`, group calendars (events, series and their
+ * instances, the calendar view) and JSON batching, with Graph's error shapes and the Outlook behaviour
+ * the product depends on (docs/sandbox.md, "Graph"). Access tokens are checked against the sandbox
+ * identity provider, so a token only works here if the service really obtained it (signature, issuer,
+ * audience, expiry, and the delegated scope).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,49 +18,40 @@ import {
   readJson,
   sendEmpty,
   sendJson,
-  sendMethodNotAllowed,
   startHttpsServer,
   type LoopbackHttpsServer,
   type SandboxRequestLog,
 } from '../http';
 import { GRAPH_APP_ID, GRAPH_RESOURCE, type SandboxIdentityProvider } from '../identityProvider';
-import { GraphInputError, SandboxCalendar, type SandboxGraphEvent } from './calendar';
+import { runBatch } from './batch';
+import { GraphInputError, SandboxCalendar, type SandboxGraphEvent, type ZonePolicy } from './calendar';
+import { OutlookPerson, handleControl } from './control';
 import { CAE_CLAIMS, DEFAULT_ERRORS, parseGraphFault, type GraphFault, type GraphPath } from './faults';
+import { countRequest, zeroCounts, type GraphCounts } from './counts';
+import { Mailboxes, OUTLOOK_BUDGET, type MailboxBudget } from './mailbox';
 import {
   errorReply,
   executeCalendar,
+  groupNotFound,
   headersOf,
-  notAllowed,
+  meReply,
   type Claims,
   type Op,
   type Reply,
 } from './routes';
 
 export type { GraphFault, GraphPath } from './faults';
-export type { SandboxGraphEvent } from './calendar';
-
-export interface GraphCounts {
-  /** Requests to `/me`, including faulted and rejected ones. */
-  me: number;
-  /** Event creations attempted (`POST /groups/{id}/events`, batch items included), faulted and rejected ones too. */
-  events: number;
-  /** Requests rejected with 401 for a missing, forged or expired token. */
-  unauthorized: number;
-  /** `$batch` requests received. */
-  batches: number;
-  /** Requests that ran against a mailbox (calendar routes and batch items). */
-  mailbox_requests: number;
-  /** The most requests ever running at one mailbox at once. */
-  max_in_flight: number;
-  /** Requests refused with 429 `MailboxConcurrency` (a 5th concurrent request). */
-  mailbox_rejected: number;
-  /** Creates answered with an existing event because their `transactionId` was seen before. */
-  deduplicated: number;
-}
+export type { EventView, SandboxGraphEvent, ZonePolicy } from './calendar';
+export type { MailboxBudget } from './mailbox';
+export type { GraphCounts, GroupCounts } from './counts';
+export { OutlookPerson, OUTLOOK_PERSON } from './control';
 
 export interface SandboxGraphOptions {
   identityProvider: SandboxIdentityProvider;
+  /** Known group ids (default: the one sandbox group); each is its own calendar and mailbox. */
   groupIds?: string[];
+  /** Display names by group id (default `Sandbox group N`). */
+  groupNames?: Record<string, string>;
   port?: number;
   certificate?: SandboxCertificate;
   onRequest?: (entry: SandboxRequestLog) => void;
@@ -67,22 +59,23 @@ export interface SandboxGraphOptions {
   latencyMs?: number;
   /** Outlook's concurrent requests per mailbox (default 4). */
   mailboxConcurrency?: number;
+  /** Outlook's request budget per mailbox (default 10 000 per 10 minutes). */
+  mailboxBudget?: MailboxBudget;
   /** How many of a batch's requests Graph runs at once (default 4). */
   batchParallelism?: number;
+  /** `graph` (default): Windows zones and Graph's documented IANA list; `any`: every zone Intl knows. */
+  timeZones?: ZonePolicy;
+  /** The clock of the budget window and of timestamps (default Date.now). */
+  clock?: { now(): number };
 }
 
 export const DEFAULT_GROUP_ID = '33333333-3333-4333-8333-333333333333';
 
-const zeroCounts = (): GraphCounts => ({
-  me: 0,
-  events: 0,
-  unauthorized: 0,
-  batches: 0,
-  mailbox_requests: 0,
-  max_in_flight: 0,
-  mailbox_rejected: 0,
-  deduplicated: 0,
-});
+/**
+ * Graph's own rule by default: Windows ids and the documented IANA list (a service that forwards any
+ * IANA name, e.g. Europe/Amsterdam, fails here as it would on Graph). `any` is the earlier leniency.
+ */
+export const DEFAULT_ZONE_POLICY: ZonePolicy = 'graph';
 
 function pathOf(route: string): GraphPath {
   if (route === 'me') return 'me';
@@ -90,27 +83,38 @@ function pathOf(route: string): GraphPath {
   return 'events';
 }
 
+const isCreate = (route: string, method: string): boolean =>
+  method === 'POST' && /^groups\/[^/]+\/events$/.test(route);
+
 export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
   /** `https://localhost:<port>/v1.0` */
   readonly baseUrl: string;
-  readonly groupIds: string[];
-  private readonly calendar = new SandboxCalendar();
-  private readonly inFlight = new Map<string, number>();
+  /** Known groups: id → displayName. */
+  readonly groups = new Map<string, string>();
+  readonly calendar: SandboxCalendar;
+  /** A person acting in Outlook (drift): edits, cancels, deletes, own meetings, attendee answers. */
+  readonly outlook: OutlookPerson;
+  private readonly mailboxes: Mailboxes;
   private latencyMs: number;
-  private readonly mailboxConcurrency: number;
   private readonly batchParallelism: number;
 
   private constructor(
     server: LoopbackHttpsServer,
     private readonly identityProvider: SandboxIdentityProvider,
-    groupIds: string[],
     options: SandboxGraphOptions,
   ) {
     super(server, zeroCounts, parseGraphFault);
     this.baseUrl = `${server.origin}/v1.0`;
-    this.groupIds = groupIds;
+    const now = (): number => (options.clock ?? Date).now();
+    this.calendar = new SandboxCalendar(options.timeZones ?? DEFAULT_ZONE_POLICY, now);
+    this.outlook = new OutlookPerson(this.calendar, () => this.groupIds[0]!);
+    for (const id of options.groupIds ?? [DEFAULT_GROUP_ID]) this.addGroup(id, options.groupNames?.[id]);
     this.latencyMs = options.latencyMs ?? 0;
-    this.mailboxConcurrency = options.mailboxConcurrency ?? 4;
+    this.mailboxes = new Mailboxes(
+      options.mailboxConcurrency ?? 4,
+      options.mailboxBudget ?? OUTLOOK_BUDGET,
+      now,
+    );
     this.batchParallelism = options.batchParallelism ?? 4;
   }
 
@@ -130,18 +134,47 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
         onRequest: options.onRequest,
       },
     );
-    ref.current = new SandboxGraph(
-      server,
-      options.identityProvider,
-      [...(options.groupIds ?? [DEFAULT_GROUP_ID])],
-      options,
-    );
+    ref.current = new SandboxGraph(server, options.identityProvider, options);
     return ref.current;
   }
 
-  /** Events in the calendars, oldest first (deleted ones are gone; cancelled ones have `isCancelled`). */
+  /** Known group ids, in the order added (the first is the default). */
+  get groupIds(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  /** Stored events of every calendar, oldest first: single events and series masters (occurrences are computed). */
   get events(): SandboxGraphEvent[] {
     return this.calendar.events;
+  }
+
+  get budget(): MailboxBudget {
+    return this.mailboxes.budget;
+  }
+
+  /** A group Graph knows from now on, with its own calendar and mailbox limits. */
+  addGroup(id: string, displayName = `Sandbox group ${this.groups.size + 1}`): void {
+    this.groups.set(id, displayName);
+  }
+
+  /** The request budget per mailbox from now on (the window's history is kept). */
+  setBudget(budget: MailboxBudget): void {
+    this.mailboxes.budget = { ...budget };
+  }
+
+  /** Forgets the requests counted against every mailbox's budget. */
+  resetBudget(): void {
+    this.mailboxes.resetBudget();
+  }
+
+  /** Requests admitted to a group's mailbox within the current budget window. */
+  budgetUsed(groupId = this.groupIds[0]!): number {
+    return this.mailboxes.used(groupId);
+  }
+
+  /** Which time zones creates and updates accept from now on (`graph` or `any`). */
+  setTimeZonePolicy(policy: ZonePolicy): void {
+    this.calendar.zones = policy;
   }
 
   /** Time each mailbox request takes from now on. */
@@ -151,7 +184,10 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
 
   /** An event organized by someone else, e.g. to see a cancel refused. */
   seedEvent(fields: { subject: string; start: string; end: string; organizer: string; groupId?: string }) {
-    return this.calendar.seed(fields.groupId ?? this.groupIds[0]!, fields);
+    const utc = (iso: string) => ({ dateTime: new Date(iso).toISOString().slice(0, 19), timeZone: 'UTC' });
+    const body = { subject: fields.subject, start: utc(fields.start), end: utc(fields.end) };
+    return this.calendar.create(fields.groupId ?? this.groupIds[0]!, body, { address: fields.organizer })
+      .event;
   }
 
   override resetCounts(): void {
@@ -161,7 +197,13 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
 
   private async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    if (segments[0] === '_sandbox') return this.handleControl(req, res, segments.slice(1).join('/'));
+    if (segments[0] === '_sandbox') {
+      this.counts.deduplicated = this.calendar.deduplicated;
+      const route = segments.slice(1).join('/');
+      if (await this.handleCommonControl(req, res, route)) return;
+      if (await handleControl(this, req, res, route)) return;
+      return sendJson(res, 404, { error: { code: 'NotFound', message: 'No such sandbox route' } });
+    }
     const method = req.method ?? 'GET';
     const route = segments.slice(1).join('/');
     if (segments[0] !== 'v1.0' || !this.knownRoute(route)) {
@@ -174,7 +216,7 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     const path = pathOf(route);
     if (path === 'me') this.counts.me += 1;
     if (path === 'batch') this.counts.batches += 1;
-    if (path === 'events' && method === 'POST' && /\/events$/.test(route)) this.counts.events += 1;
+    if (isCreate(route, method)) this.counts.events += 1;
 
     const fault = this.faults.take((f) => (f.path ?? 'any') === 'any' || f.path === path);
     if (fault?.kind === 'drop') return dropConnection(req);
@@ -208,7 +250,14 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
       );
     }
     const op: Op = { method, route, query: url.searchParams, body, headers: headersOf(req) };
-    const reply = path === 'batch' ? await this.batch(op, claims) : await this.atMailbox(op, claims);
+    const reply =
+      path === 'batch'
+        ? await runBatch(op, {
+            parallelism: this.batchParallelism,
+            knownRoute: (r) => this.knownRoute(r),
+            runItem: (item) => this.batchItem(item, claims),
+          })
+        : await this.atMailbox(op, claims);
     if (fault?.kind === 'commit-drop') return dropConnection(req);
     return this.send(req, res, reply);
   }
@@ -217,8 +266,18 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     return (
       route === 'me' ||
       route === '$batch' ||
-      /^groups\/[^/]+\/(events(\/[^/]+(\/cancel)?)?|calendarView)$/.test(route)
+      /^groups\/[^/]+(\/(events(\/[^/]+(\/(cancel|instances))?)?|calendarView))?$/.test(route)
     );
+  }
+
+  private batchItem(item: Op, claims: Claims): Promise<Reply> {
+    if (isCreate(item.route, item.method)) this.counts.events += 1;
+    const route = pathOf(item.route);
+    const fault = this.faults.take(
+      (f) => f.kind === 'status' && ((f.path ?? 'any') === 'any' || f.path === route),
+    );
+    if (fault?.kind === 'status') return Promise.resolve(this.faultReply(fault));
+    return this.atMailbox(item, claims);
   }
 
   private faultReply(fault: Extract<GraphFault, { kind: 'status' }>): Reply {
@@ -228,25 +287,32 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     return errorReply(fault.status, fault.code ?? code, fault.message ?? message, headers);
   }
 
-  /** Runs a request against its mailbox: at most `mailboxConcurrency` at once, the rest get 429. */
+  /** Runs a request against its group's mailbox, within Outlook's limits (429 beyond them). */
   private async atMailbox(op: Op, claims: Claims): Promise<Reply> {
-    if (op.route === 'me') return this.me(op, claims);
+    if (op.route === 'me') return meReply(this.baseUrl, op, claims);
     const groupId = op.route.split('/')[1]!;
-    const running = this.inFlight.get(groupId) ?? 0;
-    if (running >= this.mailboxConcurrency) {
+    // An unknown group has no mailbox: Graph's directory answers before Outlook is asked.
+    if (!this.groups.has(groupId)) return groupNotFound(groupId);
+    const admission = this.mailboxes.admit(groupId);
+    if (!admission.ok && admission.reason === 'budget') {
+      this.counts.budget_rejected += 1;
+      return errorReply(429, 'ApplicationThrottled', 'Application is over its MailboxRequests limit.', {
+        'retry-after': String(admission.retryAfterSeconds),
+        'x-ms-throttle-reason': 'MailboxRequests',
+      });
+    }
+    if (!admission.ok) {
       this.counts.mailbox_rejected += 1;
       return errorReply(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.', {
         'retry-after': '1',
         'x-ms-throttle-reason': 'MailboxConcurrency',
       });
     }
-    this.inFlight.set(groupId, running + 1);
-    this.counts.max_in_flight = Math.max(this.counts.max_in_flight, running + 1);
-    this.counts.mailbox_requests += 1;
+    countRequest(this.counts, groupId, op.method, admission.running);
     try {
       if (this.latencyMs > 0) await delay(this.latencyMs);
       return executeCalendar(
-        { calendar: this.calendar, baseUrl: this.baseUrl, groupIds: this.groupIds },
+        { calendar: this.calendar, baseUrl: this.baseUrl, groups: this.groups },
         op,
         claims,
       );
@@ -254,84 +320,8 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
       if (error instanceof GraphInputError) return errorReply(error.status, error.code, error.message);
       throw error;
     } finally {
-      this.inFlight.set(groupId, (this.inFlight.get(groupId) ?? 1) - 1);
+      this.mailboxes.release(groupId);
     }
-  }
-
-  /** JSON batching: ≤ 20 requests, run `batchParallelism` at a time, each answered with its own status. */
-  private async batch(op: Op, claims: Claims): Promise<Reply> {
-    if (op.method !== 'POST')
-      return errorReply(405, 'Request_BadRequest', 'Specified HTTP method is not allowed.');
-    const requests = (op.body as { requests?: unknown } | undefined)?.requests;
-    if (!Array.isArray(requests) || requests.length === 0) {
-      return errorReply(400, 'BadRequest', 'Invalid batch payload format.');
-    }
-    if (requests.length > 20) {
-      return errorReply(400, 'BadRequest', 'Number of batch request steps exceeds the maximum of 20.');
-    }
-    const items = requests as Array<{
-      id?: unknown;
-      method?: unknown;
-      url?: unknown;
-      body?: unknown;
-      headers?: Record<string, string>;
-      dependsOn?: unknown;
-    }>;
-    const ids = items.map((r) => String(r.id ?? ''));
-    if (new Set(ids).size !== ids.length || ids.some((id) => !id)) {
-      return errorReply(400, 'BadRequest', 'Batch request ids must be unique and non-empty.');
-    }
-    const done = new Map<string, Promise<Reply>>();
-    const run = async (item: (typeof items)[number]): Promise<Reply> => {
-      const deps = Array.isArray(item.dependsOn) ? item.dependsOn.map(String) : [];
-      for (const dep of deps) {
-        const result = await done.get(dep);
-        if (!result || result.status >= 400)
-          return errorReply(424, 'FailedDependency', 'A dependency failed.');
-      }
-      const url = new URL(String(item.url ?? '').replace(/^\/?/, '/'), 'https://graph.local');
-      const route = url.pathname.replace(/^\//, '').split('/').map(decodeURIComponent).join('/');
-      if (!this.knownRoute(route) || route === '$batch') {
-        return errorReply(
-          400,
-          'BadRequest',
-          `Resource not found for the segment '${route.split('/').at(-1)}'.`,
-        );
-      }
-      const method = String(item.method ?? 'GET').toUpperCase();
-      if (pathOf(route) === 'events' && method === 'POST' && /\/events$/.test(route)) this.counts.events += 1;
-      const fault = this.faults.take(
-        (f) => f.kind === 'status' && ((f.path ?? 'any') === 'any' || f.path === pathOf(route)),
-      );
-      if (fault?.kind === 'status') return this.faultReply(fault);
-      const headers = Object.fromEntries(
-        Object.entries(item.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-      );
-      return this.atMailbox({ method, route, query: url.searchParams, body: item.body, headers }, claims);
-    };
-    // Graph dispatches a batch's requests a few at a time, in order; dependent ones wait for theirs.
-    const replies = new Array<Reply>(items.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const index = next++;
-        const promise = run(items[index]!);
-        done.set(ids[index]!, promise);
-        replies[index] = await promise;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.batchParallelism, items.length) }, worker));
-    return {
-      status: 200,
-      body: {
-        responses: replies.map((reply, index) => ({
-          id: ids[index],
-          status: reply.status,
-          headers: { 'content-type': 'application/json', ...reply.headers },
-          body: reply.body ?? null,
-        })),
-      },
-    };
   }
 
   /** The token's claims, or undefined after answering 401 as Graph does. */
@@ -363,31 +353,6 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     return undefined;
   }
 
-  private me(op: Op, claims: Claims): Reply {
-    if (op.method !== 'GET') return notAllowed();
-    if (claims.idtyp === 'app' || claims.scp === undefined) {
-      return errorReply(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
-    }
-    const upn = String(claims.upn ?? '');
-    return {
-      status: 200,
-      body: {
-        '@odata.context': `${this.baseUrl}/$metadata#users/$entity`,
-        businessPhones: [],
-        displayName: claims.name ?? null,
-        givenName: null,
-        jobTitle: null,
-        mail: upn || null,
-        mobilePhone: null,
-        officeLocation: null,
-        preferredLanguage: 'en-US',
-        surname: null,
-        userPrincipalName: upn,
-        id: claims.oid,
-      },
-    };
-  }
-
   private send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
     const headers = {
       'request-id': randomUUID(),
@@ -399,29 +364,5 @@ export class SandboxGraph extends StandIn<GraphFault, GraphCounts> {
     const body = reply.body as { error?: { innerError?: Record<string, unknown> } };
     if (body.error?.innerError) body.error.innerError['client-request-id'] = headers['client-request-id'];
     sendJson(res, reply.status, reply.body, headers);
-  }
-
-  private async handleControl(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
-    this.counts.deduplicated = this.calendar.deduplicated;
-    const handled = await this.handleCommonControl(req, res, route);
-    if (handled) return;
-    if (route === 'events') {
-      if (req.method === 'GET') return sendJson(res, 200, { events: this.events });
-      if (req.method === 'DELETE') {
-        this.events.length = 0;
-        return sendEmpty(res);
-      }
-      return sendMethodNotAllowed(res, 'GET, DELETE');
-    }
-    if (route === 'latency') {
-      if (req.method !== 'POST') return sendMethodNotAllowed(res, 'POST');
-      const ms = Number(((await readJson(req).catch(() => undefined)) as { ms?: unknown } | undefined)?.ms);
-      if (!Number.isInteger(ms) || ms < 0 || ms > 60_000) {
-        return sendJson(res, 400, { error: { code: 'InvalidLatency', message: 'ms: 0-60000' } });
-      }
-      this.setLatency(ms);
-      return sendEmpty(res);
-    }
-    return sendJson(res, 404, { error: { code: 'NotFound', message: 'No such sandbox route' } });
   }
 }

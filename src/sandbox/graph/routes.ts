@@ -1,15 +1,20 @@
 /**
- * The sandbox Graph's calendar routes: one request, already admitted to its mailbox, answered as Graph
+ * The sandbox Graph's group routes: one request, already admitted to its mailbox, answered as Graph
  * answers it (docs/sandbox.md, "Graph").
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { writeDateTime, type SandboxCalendar, type SandboxGraphEvent } from './calendar';
+import type { SandboxCalendar, Writer } from './calendar';
+import { parseExpand, parsePrefer, parsePropertyFilter, parseSelect, paging } from './filter';
+import { renderEvent, type RenderOptions } from './resource';
+import { instancesOf, viewOf, type EventView } from './series';
+import { resolveGraphZone } from './timeZones';
 
 export interface CalendarContext {
   calendar: SandboxCalendar;
   baseUrl: string;
-  groupIds: readonly string[];
+  /** Known groups: id → displayName. */
+  groups: ReadonlyMap<string, string>;
 }
 
 /** The delegated permission Graph requires to write group events; reads also accept Group.Read.All. */
@@ -33,9 +38,6 @@ export interface Reply {
 
 export type Claims = Record<string, unknown>;
 
-const FILTER =
-  /^singleValueExtendedProperties\/any\(\s*(\w+)\s*:\s*\1\/id eq '((?:[^']|'')*)' and \1\/value eq '((?:[^']|'')*)'\s*\)$/i;
-
 export function errorReply(
   status: number,
   code: string,
@@ -55,51 +57,100 @@ export function errorReply(
   };
 }
 
-/** One calendar request (already admitted to the mailbox). */
+export function groupNotFound(groupId: string): Reply {
+  return errorReply(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${groupId}' does not exist or one of its queried reference-property objects are not present.`,
+  );
+}
+
+const itemNotFound = (): Reply =>
+  errorReply(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+
+/** One group request (already admitted to the mailbox). */
 export function executeCalendar(cal: CalendarContext, op: Op, claims: Claims): Reply {
   const [, groupId, collection, id, action] = op.route.split('/') as [
     string,
     string,
-    string,
+    string?,
     string?,
     string?,
   ];
-  if (!cal.groupIds.includes(groupId)) {
-    return errorReply(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${groupId}' does not exist or one of its queried reference-property objects are not present.`,
-    );
-  }
+  const displayName = cal.groups.get(groupId);
+  if (displayName === undefined) return groupNotFound(groupId);
   const writes = op.method !== 'GET';
   const scopes = String(claims.scp ?? '').split(' ');
   if (writes ? !scopes.includes(WRITE_SCOPE) : !READ_SCOPES.some((s) => scopes.includes(s))) {
     return errorReply(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
   }
-  const caller = String(claims.upn ?? '');
-  const zone = preferredZone(op.headers);
-  if (collection === 'calendarView') {
+  if (collection === undefined) {
     if (op.method !== 'GET') return notAllowed();
-    return calendarView(cal, op, groupId, caller, zone);
+    return { status: 200, body: groupResource(cal.baseUrl, groupId, displayName) };
+  }
+  const writer: Writer = {
+    address: String(claims.upn ?? ''),
+    name: typeof claims.name === 'string' ? claims.name : null,
+    tenant: String(claims.tid ?? ''),
+    oid: String(claims.oid ?? ''),
+  };
+  const prefer = parsePrefer(op.headers.prefer);
+  const zone = prefer.timeZone && resolveGraphZone(prefer.timeZone) ? prefer.timeZone : undefined;
+  const applied = [
+    ...(zone ? [`outlook.timezone="${zone}"`] : []),
+    ...(prefer.bodyType ? [`outlook.body-content-type="${prefer.bodyType}"`] : []),
+  ];
+  const headers: Record<string, string> = applied.length ? { 'preference-applied': applied.join(', ') } : {};
+  const render = (startZone = zone ?? 'UTC', endZone = startZone): RenderOptions => ({
+    baseUrl: cal.baseUrl,
+    groupId,
+    caller: writer.address,
+    startZone,
+    endZone,
+    bodyType: prefer.bodyType ?? 'html',
+    select: parseSelect(op.query.get('$select')),
+    expand: parseExpand(op.query.get('$expand')),
+  });
+  const reply = (status: number, body?: unknown): Reply => ({ status, body, headers });
+
+  if (collection === 'calendarView') {
+    if (op.method !== 'GET' || id !== undefined) return notAllowed();
+    const window = timeWindow(op.query);
+    if (!window) return missingWindow();
+    const events = cal.calendar.view(groupId, window.from, window.to);
+    return reply(200, page(cal, op, `groups/${groupId}/calendarView`, events, render()));
   }
   if (id === undefined) {
     if (op.method === 'POST') {
       const body = (op.body ?? {}) as Record<string, unknown>;
-      const { event, created } = cal.calendar.create(groupId, body, caller);
-      const startZone = zone ?? String((body.start as { timeZone?: unknown })?.timeZone ?? 'UTC');
-      const endZone = zone ?? String((body.end as { timeZone?: unknown })?.timeZone ?? 'UTC');
+      const { event } = cal.calendar.create(groupId, body, writer);
       // A repeated transactionId gets the existing event, as if just created (documented choice).
-      void created;
-      return { status: 201, body: resource(cal, event, caller, op.query, startZone, endZone, groupId) };
+      // A create answers in the zones it was given unless Prefer names one.
+      const opts = render(zone ?? event.startZone, zone ?? event.endZone);
+      return reply(201, renderEvent(viewOf(event), { ...opts, entity: true }));
     }
     if (op.method !== 'GET') return notAllowed();
-    return listEvents(cal, op, groupId, caller, zone ?? 'UTC');
+    const filter = op.query.get('$filter');
+    const test = filter === null ? () => true : parsePropertyFilter(filter);
+    const events = cal.calendar
+      .list(groupId)
+      .filter((e) => test(e.properties))
+      .map(viewOf);
+    return reply(200, page(cal, op, `groups/${groupId}/events`, events, render()));
   }
-  const event = cal.calendar.find(groupId, id);
-  if (!event) return errorReply(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+  const view = cal.calendar.find(groupId, id);
+  if (!view) return itemNotFound();
+  if (action === 'instances') {
+    if (op.method !== 'GET') return notAllowed();
+    const window = timeWindow(op.query);
+    if (!window) return missingWindow();
+    // Graph documents instances for a series master; anything else has none here (documented choice).
+    const events = view.type === 'seriesMaster' ? instancesOf(view.event, window.from, window.to) : [];
+    return reply(200, page(cal, op, `groups/${groupId}/events/${id}/instances`, events, render()));
+  }
   if (action === 'cancel') {
     if (op.method !== 'POST') return notAllowed();
-    if (event.organizer.toLowerCase() !== caller.toLowerCase()) {
+    if (view.event.organizer.toLowerCase() !== writer.address.toLowerCase()) {
       // Graph answers an attendee's cancel with 400 and this text (Graph docs, event: cancel).
       return errorReply(
         400,
@@ -107,125 +158,102 @@ export function executeCalendar(cal: CalendarContext, op: Op, claims: Claims): R
         "Your request can't be completed. You need to be an organizer to cancel a meeting.",
       );
     }
-    event.isCancelled = true;
+    cal.calendar.cancel(view);
     return { status: 202 };
   }
-  if (op.method === 'GET')
-    return { status: 200, body: resource(cal, event, caller, op.query, zone ?? 'UTC') };
+  if (action !== undefined) return notAllowed();
+  if (op.method === 'GET') return reply(200, renderEvent(view, { ...render(), entity: true }));
   if (op.method === 'PATCH') {
-    cal.calendar.patch(event, (op.body ?? {}) as Record<string, unknown>);
-    return { status: 200, body: resource(cal, event, caller, op.query, zone ?? 'UTC') };
+    const changed = cal.calendar.patch(view, (op.body ?? {}) as Record<string, unknown>, writer);
+    return reply(200, renderEvent(changed, { ...render(), entity: true }));
   }
   if (op.method === 'DELETE') {
-    cal.calendar.remove(event);
+    cal.calendar.remove(view);
     return { status: 204 };
   }
   return notAllowed();
 }
 
-function listEvents(cal: CalendarContext, op: Op, groupId: string, caller: string, zone: string): Reply {
-  const filter = op.query.get('$filter');
-  let events = cal.calendar.events.filter((e) => e.groupId === groupId);
-  if (filter !== null) {
-    const m = FILTER.exec(filter.trim());
-    if (!m) return errorReply(400, 'BadRequest', 'Invalid filter clause');
-    events = cal.calendar.byProperty(groupId, m[2]!.replace(/''/g, "'"), m[3]!.replace(/''/g, "'"));
+function groupResource(baseUrl: string, id: string, displayName: string): Record<string, unknown> {
+  const nick = displayName.replace(/[^A-Za-z0-9]/g, '').toLowerCase() || 'group';
+  return {
+    '@odata.context': `${baseUrl}/$metadata#groups/$entity`,
+    id,
+    displayName,
+    description: null,
+    groupTypes: ['Unified'],
+    mail: `${nick}@contoso.example`,
+    mailEnabled: true,
+    mailNickname: nick,
+    securityEnabled: false,
+    visibility: 'Private',
+  };
+}
+
+function timeWindow(query: URLSearchParams): { from: number; to: number } | undefined {
+  // Graph reads a window without an offset as UTC.
+  const read = (v: string | null): number =>
+    v === null
+      ? NaN
+      : Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : /T/.test(v) ? `${v}Z` : `${v}T00:00:00Z`);
+  const from = read(query.get('startDateTime'));
+  const to = read(query.get('endDateTime'));
+  return Number.isFinite(from) && Number.isFinite(to) ? { from, to } : undefined;
+}
+
+function missingWindow(): Reply {
+  return errorReply(
+    400,
+    'ErrorInvalidParameter',
+    'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+  );
+}
+
+/** One page of a collection: `$top` (default 10) from `$skip`, with `@odata.nextLink` while more remain. */
+function page(
+  cal: CalendarContext,
+  op: Op,
+  path: string,
+  events: EventView[],
+  opts: RenderOptions,
+): Record<string, unknown> {
+  const { top, skip } = paging(op.query);
+  const body: Record<string, unknown> = {
+    '@odata.context': `${cal.baseUrl}/$metadata#Collection(event)`,
+    value: events.slice(skip, skip + top).map((v) => renderEvent(v, opts)),
+  };
+  if (skip + top < events.length) {
+    const next = new URLSearchParams(op.query);
+    next.set('$skip', String(skip + top));
+    body['@odata.nextLink'] = `${cal.baseUrl}/${path}?${next.toString()}`;
   }
-  const top = Math.min(1000, Number(op.query.get('$top') ?? 10) || 10);
+  return body;
+}
+
+/** `GET /me`: the signed-in user from the token; app-only tokens get 400, as on Graph. */
+export function meReply(baseUrl: string, op: Op, claims: Claims): Reply {
+  if (op.method !== 'GET') return notAllowed();
+  if (claims.idtyp === 'app' || claims.scp === undefined) {
+    return errorReply(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
+  }
+  const upn = String(claims.upn ?? '');
   return {
     status: 200,
     body: {
-      '@odata.context': `${cal.baseUrl}/$metadata#groups('${groupId}')/events`,
-      value: events.slice(0, top).map((e) => resource(cal, e, caller, op.query, zone)),
+      '@odata.context': `${baseUrl}/$metadata#users/$entity`,
+      businessPhones: [],
+      displayName: claims.name ?? null,
+      givenName: null,
+      jobTitle: null,
+      mail: upn || null,
+      mobilePhone: null,
+      officeLocation: null,
+      preferredLanguage: 'en-US',
+      surname: null,
+      userPrincipalName: upn,
+      id: claims.oid,
     },
   };
-}
-
-function calendarView(
-  cal: CalendarContext,
-  op: Op,
-  groupId: string,
-  caller: string,
-  zone: string | undefined,
-): Reply {
-  const from = Date.parse(op.query.get('startDateTime') ?? '');
-  const to = Date.parse(op.query.get('endDateTime') ?? '');
-  if (!Number.isFinite(from) || !Number.isFinite(to)) {
-    return errorReply(
-      400,
-      'ErrorInvalidParameter',
-      'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
-    );
-  }
-  const top = Math.min(1000, Math.max(1, Number(op.query.get('$top') ?? 10) || 10));
-  const skip = Math.max(0, Number(op.query.get('$skip') ?? 0) || 0);
-  const page = cal.calendar.view(groupId, from, to, skip, top);
-  const body: Record<string, unknown> = {
-    '@odata.context': `${cal.baseUrl}/$metadata#Collection(event)`,
-    value: page.value.map((e) => resource(cal, e, caller, op.query, zone ?? 'UTC')),
-  };
-  if (page.next !== null) {
-    const next = new URLSearchParams(op.query);
-    next.set('$skip', String(page.next));
-    body['@odata.nextLink'] = `${cal.baseUrl}/groups/${groupId}/calendarView?${next.toString()}`;
-  }
-  return { status: 200, body };
-}
-
-/** Graph's event resource, in `zone` (or the zones given), narrowed by `$select`. */
-function resource(
-  cal: CalendarContext,
-  event: SandboxGraphEvent,
-  caller: string,
-  query: URLSearchParams,
-  startZone: string,
-  endZone = startZone,
-  groupId = event.groupId,
-): Record<string, unknown> {
-  const r = event.resource;
-  const content = String((r.body as { content?: unknown } | undefined)?.content ?? '');
-  const full: Record<string, unknown> = {
-    '@odata.etag': `W/"${randomBytes(12).toString('base64')}"`,
-    id: event.id,
-    createdDateTime: new Date().toISOString(),
-    lastModifiedDateTime: new Date().toISOString(),
-    changeKey: randomBytes(12).toString('base64'),
-    categories: [],
-    transactionId: event.transactionId,
-    originalStartTimeZone: r.originalStartTimeZone,
-    originalEndTimeZone: r.originalEndTimeZone,
-    iCalUId: `040000008200E00074C5B7101A82E008${event.id.slice(6, 34).toUpperCase()}`,
-    reminderMinutesBeforeStart: 15,
-    isReminderOn: true,
-    hasAttachments: false,
-    subject: r.subject,
-    bodyPreview: content.replace(/<[^>]*>/g, '').slice(0, 255),
-    importance: 'normal',
-    sensitivity: 'normal',
-    isAllDay: event.isAllDay,
-    isCancelled: event.isCancelled,
-    isOrganizer: event.organizer.toLowerCase() === caller.toLowerCase(),
-    responseRequested: true,
-    showAs: 'busy',
-    type: 'singleInstance',
-    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(event.id)}&exvsurl=1&path=/calendar/item`,
-    onlineMeetingUrl: null,
-    isOnlineMeeting: false,
-    responseStatus: { response: 'organizer', time: '0001-01-01T00:00:00Z' },
-    body: r.body,
-    start: writeDateTime(Date.parse(event.start), startZone),
-    end: writeDateTime(Date.parse(event.end), endZone),
-    location: r.location,
-    locations: r.locations ?? [],
-    attendees: r.attendees,
-    organizer: { emailAddress: { name: null, address: event.organizer } },
-  };
-  const select = query.get('$select');
-  if (select === null) {
-    return { '@odata.context': `${cal.baseUrl}/$metadata#groups('${groupId}')/events/$entity`, ...full };
-  }
-  const fields = new Set(['@odata.etag', 'id', ...select.split(',').map((f) => f.trim())]);
-  return Object.fromEntries(Object.entries(full).filter(([k]) => fields.has(k)));
 }
 
 export function notAllowed(): Reply {
@@ -240,9 +268,4 @@ export function headersOf(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') out[k.toLowerCase()] = v;
   return out;
-}
-
-/** `Prefer: outlook.timezone="Europe/Amsterdam"`: the zone answers are written in. */
-export function preferredZone(headers: Record<string, string>): string | undefined {
-  return /outlook\.timezone\s*=\s*"([^"]+)"/i.exec(headers.prefer ?? '')?.[1];
 }

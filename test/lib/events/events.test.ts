@@ -44,11 +44,19 @@ describe('exact times', () => {
       end: '2026-12-01T10:00:00Z',
       time_zone: 'Europe/Amsterdam',
       all_day: false,
-      attendees: ['ana@contoso.example'],
+      attendees: [
+        expect.objectContaining({ email: 'ana@contoso.example', type: 'required', response: 'none' }),
+      ],
+      type: 'single',
+      recurrence: null,
       is_cancelled: false,
     });
     const stored = sandbox.graph.events.find((e) => e.id === created.id)!;
-    expect(stored.body.start).toEqual({ dateTime: '2026-12-01T09:00:00', timeZone: 'Europe/Amsterdam' });
+    // Europe/Amsterdam is not on Graph's IANA list: its Windows zone goes out, the IANA name comes back.
+    expect(stored.body.start).toEqual({
+      dateTime: '2026-12-01T09:00:00',
+      timeZone: 'W. Europe Standard Time',
+    });
     expect(stored.start).toBe('2026-12-01T08:00:00.000Z');
     await svc.close();
   });
@@ -81,7 +89,7 @@ describe('exact times', () => {
     const day = sandbox.graph.events.find((e) => e.id === allDay.id)!;
     expect(day.body).toMatchObject({
       isAllDay: true,
-      start: { dateTime: '2026-12-24T00:00:00', timeZone: 'Europe/Amsterdam' },
+      start: { dateTime: '2026-12-24T00:00:00', timeZone: 'W. Europe Standard Time' },
     });
     await expect(svc.createGroupEvent({ ...EVENT, time_zone: 'Mars/Olympus' })).rejects.toMatchObject({
       code: 'INVALID_REQUEST',
@@ -218,11 +226,10 @@ describe('update, cancel, delete, list', () => {
       page = await svc.listGroupEvents({ continuationToken: page.continuation_token });
     }
     expect(seen).toEqual(['Moved', 'Page 0', 'Page 1', 'Page 2']);
+    // The old unsigned form (a Graph path), and a signed token with its path changed: both refused.
     await expect(
       svc.listGroupEvents({ continuationToken: Buffer.from('/me').toString('base64url') }),
-    ).rejects.toMatchObject({
-      code: 'INVALID_REQUEST',
-    });
+    ).rejects.toMatchObject({ code: 'INVALID_CONTINUATION_TOKEN', status: 400 });
 
     await svc.cancelGroupEvent(created.id, { comment: 'Sorry' });
     expect((await svc.getGroupEvent(created.id)).is_cancelled).toBe(true);
@@ -232,6 +239,13 @@ describe('update, cancel, delete, list', () => {
       status: 404,
     });
     await expect(svc.deleteGroupEvent(created.id)).rejects.toMatchObject({ code: 'EVENT_NOT_FOUND' });
+    // `..` would address the group itself (DELETE /groups/{id}/): refused before any URL is built.
+    const sent = sandbox.graph.counts.mailbox_requests;
+    for (const id of ['..', '.', 'a/../..']) {
+      await expect(svc.deleteGroupEvent(id)).rejects.toMatchObject({ code: 'INVALID_REQUEST', status: 400 });
+      await expect(svc.cancelGroupEvent(id)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    }
+    expect(sandbox.graph.counts.mailbox_requests).toBe(sent);
 
     const foreign = sandbox.graph.seedEvent({
       subject: 'Not ours',
@@ -239,10 +253,12 @@ describe('update, cancel, delete, list', () => {
       end: '2031-03-05T10:00:00Z',
       organizer: 'someone@contoso.example',
     });
+    // A person's own meeting: the service did not create it, so no caller changes it through the API.
     await expect(svc.cancelGroupEvent(foreign.id)).rejects.toMatchObject({
-      code: 'EVENT_NOT_ORGANIZER',
+      code: 'EVENT_NOT_MANAGED',
       status: 403,
     });
+    expect((await svc.getGroupEvent(foreign.id)).subject).toBe('Not ours');
     await svc.close();
   });
 
@@ -250,7 +266,16 @@ describe('update, cancel, delete, list', () => {
     const env = freshEnv(sandbox);
     const svc = service(env);
     await svc.acquireToken({}, { actor: 'user:ana', correlationId: 'corr-a' });
-    const created = await svc.createGroupEvent(EVENT, {}, { actor: 'user:ana', correlationId: 'corr-e' });
+    const created = await svc.createGroupEvent(
+      EVENT,
+      {},
+      {
+        actor: 'tid-1:oid-ana',
+        actorName: 'ana@contoso.example',
+        roles: ['Events.Create'],
+        correlationId: 'corr-e',
+      },
+    );
     const status = await svc.getTokenStatus();
     expect(status.recent_audit.map((a) => a.operation)).not.toContain('create-event');
     const rows = [];
@@ -265,7 +290,8 @@ describe('update, cancel, delete, list', () => {
         operation: 'create-event',
         target: created.id,
         outcome: 'success',
-        actor: 'user:ana',
+        actor: 'tid-1:oid-ana',
+        actor_name: 'ana@contoso.example',
       }),
     ]);
     await svc.close();

@@ -9,7 +9,7 @@ import {
   parseInstant,
   toGraphDateTime,
   wallClock,
-} from '../../../src/lib/service/events/time';
+} from '../../../src/lib/calendar/time';
 
 describe('parseInstant', () => {
   it('reads offsets and Z, fractions, and refuses times without an offset', () => {
