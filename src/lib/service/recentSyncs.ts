@@ -2,7 +2,7 @@
  * The last syncs (docs/sync.md, "Audit"), for the admin page: read from the audit's events partition,
  * newest first, where each sync writes one `sync-events` entry with its scope, calendar and counts.
  */
-import { auditBetween } from '../store/audit';
+import { recentAuditOperation } from '../store/audit';
 import type { ServiceCore } from './context';
 
 export interface SyncAuditEntry {
@@ -17,13 +17,16 @@ export interface SyncAuditEntry {
   counts: Record<'create' | 'update' | 'unchanged' | 'remove' | 'drifted' | 'failed', number> | null;
 }
 
-const WINDOW_MS = 30 * 86_400_000;
+const WINDOW_DAYS = 30;
 
 export async function recentSyncs(core: ServiceCore, limit = 10): Promise<SyncAuditEntry[]> {
   const now = core.clock.now();
   const found: SyncAuditEntry[] = [];
-  for await (const row of auditBetween(core.store.audit, now - WINDOW_MS, now + 1, 'events')) {
-    if (row.operation !== 'sync-events') continue;
+  const rows = await recentAuditOperation(core.store.audit, 'events', 'sync-events', now, {
+    days: WINDOW_DAYS,
+    limit,
+  });
+  for (const row of rows) {
     let detail: { scope?: unknown; group?: unknown; dry_run?: unknown; counts?: unknown } = {};
     try {
       detail = JSON.parse(row.detail ?? '{}') as typeof detail;
@@ -44,7 +47,6 @@ export async function recentSyncs(core: ServiceCore, limit = 10): Promise<SyncAu
           ? (detail.counts as SyncAuditEntry['counts'])
           : null,
     });
-    if (found.length >= limit) break;
   }
   return found;
 }

@@ -268,3 +268,30 @@ export async function deleteAuditSummariesBefore(client: TableClient, cutoff: nu
     ids.push(e.rowKey!);
   return deleteInBatches(client, SUMMARY_PARTITION, ids);
 }
+
+/**
+ * The newest entries of a kind with one operation (the admin page's last syncs): the days' partitions
+ * newest first, then the older layout's partition, each filtered on the operation by the table service,
+ * stopping once `limit` are found or `days` days are read.
+ */
+export async function recentAuditOperation(
+  client: TableClient,
+  kind: AuditKind,
+  operation: string,
+  now: number,
+  options: { days: number; limit: number },
+): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  const partitions = [
+    ...Array.from({ length: options.days }, (_, d) => auditPartition(kind, now - d * DAY_MS)),
+    AUDIT_PARTITIONS[kind],
+  ];
+  for (const partition of partitions) {
+    const filter = odata`PartitionKey eq ${partition} and operation eq ${operation}`;
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      out.push(fromRow(e));
+      if (out.length >= options.limit) return out;
+    }
+  }
+  return out;
+}
