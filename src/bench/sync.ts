@@ -1,5 +1,5 @@
 /**
- * Bench rows of the sync (SPEC §12, docs/sync.md): against the sandbox Graph at 50 ms per mailbox
+ * Bench rows of the sync (docs/architecture.md, docs/sync.md): against the sandbox Graph at 50 ms per mailbox
  * request with Outlook's 4-in-flight limit (floor: requests × 50 ms / 4).
  * - the first sync of 1 000 events, against the 12.5 s floor (target ≤ 1.3×);
  * - a re-sync with nothing changed: 0 writes, ≤ ⌈1 000 / page⌉ + 1 reads, ≤ 2 s;

@@ -396,7 +396,7 @@ export const groupEventResponseSchema = z
     sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']).nullable(),
     is_cancelled: z.boolean(),
   })
-  .describe('An event (§5.2); start and end are UTC instants.');
+  .describe('An event (docs/events.md); start and end are UTC instants.');
 
 export const createdEventSchema = groupEventResponseSchema;
 

@@ -37,7 +37,7 @@ export class SecretSource implements KeyRing {
   private webhookSecret: Cached<string> | undefined;
   private readonly keysByVersion = new Map<string, DataKey>();
   private readonly inflight = new Map<string, Promise<unknown>>();
-  /** Key Vault reads made by this instance (for the §12 budget). */
+  /** Key Vault reads made by this instance (for the docs/architecture.md budget). */
   reads = 0;
 
   constructor(

@@ -233,7 +233,7 @@ export interface RotateKeySummary {
  * An event as callers give it (docs/events.md): `start`/`end` are instants with an offset (dates
  * `YYYY-MM-DD` with `all_day`, end exclusive); `time_zone` is the IANA zone it is shown in.
  */
-/** A recurrence (§5.2): the pattern, its interval and days, and its end (`until` or `count`, or neither). */
+/** A recurrence (docs/events.md): the pattern, its interval and days, and its end (`until` or `count`, or neither). */
 export type { EventRecurrence };
 
 export type { AttendeeType, ShowAs, AttendeeResponse };
@@ -279,7 +279,7 @@ export interface EventAttendee {
   response: AttendeeResponse;
 }
 
-/** An event as the service returns it (§5.2): `start`/`end` are UTC instants (`...Z`). */
+/** An event as the service returns it (docs/events.md): `start`/`end` are UTC instants (`...Z`). */
 export interface GroupEvent {
   id: string;
   /** The caller's external id (calendar sync), or null. */
@@ -303,7 +303,7 @@ export interface GroupEvent {
   categories: string[];
   /** Minutes before the start; null: no reminder. */
   reminder_minutes: number | null;
-  /** Null when Graph holds a value outside §5.2 (`unknown`) or none. */
+  /** Null when Graph holds a value outside docs/events.md (`unknown`) or none. */
   show_as: ShowAs | null;
   importance: 'low' | 'normal' | 'high' | null;
   sensitivity: 'normal' | 'personal' | 'private' | 'confidential' | null;

@@ -1,5 +1,5 @@
 /**
- * Every role against every event route (SPEC §5 table, §4.16), over real HTTP against the local host,
+ * Every role against every event route (docs/http.md route table, docs/events.md), over real HTTP against the local host,
  * the sandbox Graph and Azurite: two owners (users Ana and Bo), an application caller, a reader, a
  * reader who also creates, a manager and a token administrator, on Ana's event and on a person's own
  * meeting created directly in the sandbox Graph (no stamps). The matrix below is the contract; the test
@@ -102,7 +102,7 @@ describe('roles and owners', () => {
     );
   });
 
-  it('answers every role on every route as the §5 table says', async () => {
+  it('answers every role on every route as the route table of docs/http.md says', async () => {
     const ROUTES = ['create', 'batch', 'list', 'get', 'occurrences', 'update', 'cancel', 'delete'] as const;
     type Route = (typeof ROUTES)[number];
     const run = async (who: Caller, route: Route, target: 'ana' | 'person'): Promise<string> => {

@@ -1,7 +1,7 @@
 /**
  * The timetable fields over real HTTP (local host, sandbox Graph, Azurite): a weekly series across a DST
  * change and its occurrences' instants, each pattern's Graph body, one occurrence moved and one
- * cancelled, a Teams meeting, and invalid bodies that send nothing (SPEC §4.15, §5.2).
+ * cancelled, a Teams meeting, and invalid bodies that send nothing (docs/events.md, docs/events.md).
  */
 import { eventListSchema, groupEventResponseSchema } from '../../src/http/schemas';
 import { call, startStack, type Stack } from './harness';

@@ -1,5 +1,5 @@
 /**
- * The service account is pinned by its object id (SPEC §16): the first stored token records the
+ * The service account is pinned by its object id (docs/architecture.md): the first stored token records the
  * account's `oid` in the type's state row; a later token or sign-in for another oid — the same UPN
  * reassigned to someone else — is SIGN_IN_WRONG_ACCOUNT and nothing is stored. The sandbox identity
  * provider gives the same UPN a new oid with `addUser({ ..., oid })`.

@@ -1,5 +1,5 @@
 /**
- * Bounded admin actions (SPEC §16): `refresh_tokens` refreshes each listed id once, and forced refreshes
+ * Bounded admin actions (docs/architecture.md): `refresh_tokens` refreshes each listed id once, and forced refreshes
  * of one type run at most once per 10 s — in one process and across instances sharing the table.
  */
 import { startSandbox, type Sandbox } from '../../src/sandbox';

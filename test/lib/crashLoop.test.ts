@@ -1,5 +1,5 @@
 /**
- * A crash loop never locks the account (SPEC §4.5 write-ahead, §16): real worker processes are killed
+ * A crash loop never locks the account (docs/architecture.md write-ahead, docs/architecture.md): real worker processes are killed
  * (SIGKILL) while the sandbox identity provider holds their password grant, generation after
  * generation, and the test counts the password grants the identity provider *received*. Each generation's
  * clock runs 31 s further ahead (fixtures/crashWorker.js), past CREDENTIAL_UNCERTAIN_RETRY_SECONDS=30

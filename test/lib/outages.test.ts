@@ -1,5 +1,5 @@
 /**
- * Outages of the two systems under the token (SPEC §16): Table Storage stopped or cutting connections,
+ * Outages of the two systems under the token (docs/architecture.md): Table Storage stopped or cutting connections,
  * the identity provider unreachable. Each surfaces as a coded GraphTokenError whose message names no raw
  * socket code; a token held in memory keeps being served through a storage outage; and when the
  * write-ahead of a password grant cannot be stored, the password is never sent.

@@ -1,4 +1,4 @@
-/** The write-ahead rules as pure functions (SPEC §4.5): what an attempt's record and outcome do. */
+/** The write-ahead rules as pure functions (docs/architecture.md): what an attempt's record and outcome do. */
 import type { PasswordAttempt } from '../../src/lib/store';
 import {
   decidePasswordSend,

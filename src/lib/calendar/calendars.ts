@@ -1,5 +1,5 @@
 /**
- * The calendars the service may write to (SPEC §4.18, docs/sync.md "Several calendars"):
+ * The calendars the service may write to (docs/sync.md "Several calendars"):
  * `GRAPH_GROUP_IDS` (`alias=groupId,…`, parsed once by configuration, calendarList.ts) or
  * `GRAPH_GROUP_ID` alone as alias `default`. Every operation resolves its `group` option here before any
  * URL is built, so a group that is not allowed is refused (400 `GROUP_NOT_ALLOWED`) with nothing sent.

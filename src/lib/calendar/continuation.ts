@@ -1,5 +1,5 @@
 /**
- * Continuation tokens (SPEC §16, docs/events.md "Paging"): opaque to callers and signed, binding the
+ * Continuation tokens (docs/architecture.md, docs/events.md "Paging"): opaque to callers and signed, binding the
  * calendar, the caller and Graph's next link. A caller can neither inject OData options (a longer range,
  * another `$filter`) nor replay another caller's or another calendar's page: anything changed is
  * `INVALID_CONTINUATION_TOKEN`. The HMAC key is derived from the data key (never the data key itself),

@@ -1,5 +1,5 @@
 /**
- * Event ids are untrusted input that ends up in a Graph URL (SPEC §16): checked against Graph's id
+ * Event ids are untrusted input that ends up in a Graph URL (docs/architecture.md): checked against Graph's id
  * alphabet before any URL is built, so `..` or `a/../../x` can never address the group itself
  * (`DELETE /groups/{gid}/` would delete the group where the account owns it). Pure.
  */

@@ -244,7 +244,7 @@ export function toGraphPatch(
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** Graph's event → the service's event (§5.2): instants in UTC `Z`, the caller's IANA zone. */
+/** Graph's event → the service's event (docs/events.md): instants in UTC `Z`, the caller's IANA zone. */
 export function fromGraphEvent(body: Record<string, unknown>): GroupEvent {
   const start = body.start as GraphDateTime | undefined;
   const end = body.end as GraphDateTime | undefined;

@@ -1,7 +1,7 @@
 /**
  * Reading, updating, cancelling and deleting one group event (docs/events.md; listing is list.ts). Every
  * operation reads the event first with its stamps and asks `owners.ts` whether this caller may (SPEC
- * §4.16): nothing is changed before that answer.
+ * docs/events.md): nothing is changed before that answer.
  */
 import { ERRORS, GraphTokenError, toGraphTokenError } from '../errors';
 import type { GroupEvent, GroupEventPatch, OperationContext } from '../types';

@@ -1,5 +1,5 @@
 /**
- * Who may touch which event (SPEC §4.16, docs/events.md "Ownership and roles"). Pure decisions with unit
+ * Who may touch which event (docs/events.md, docs/events.md "Ownership and roles"). Pure decisions with unit
  * tests of their own; the operations around them read the event's stamps and act on the verdict.
  *
  * - `Events.Read` reads every event of the allowed calendars; `Events.Manage` implies it.

@@ -432,7 +432,7 @@ function clientAuth(credential: ClientCredential): Partial<Configuration['auth']
 }
 
 /**
- * The service account is pinned by its object id (SPEC §16): names can change hands — a UPN deleted and
+ * The service account is pinned by its object id (docs/architecture.md): names can change hands — a UPN deleted and
  * given to someone else passes a UPN + tenant comparison — the `oid` never does. Throws
  * SIGN_IN_WRONG_ACCOUNT when a token names another oid than the pinned one; nothing pinned yet (the
  * first token) or no oid in the answer passes.

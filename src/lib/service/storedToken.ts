@@ -16,7 +16,7 @@ import { seal, unseal } from './sealing';
  */
 
 /**
- * Forced refreshes of one type run at most once per this window (SPEC §16): a forced call that finds a
+ * Forced refreshes of one type run at most once per this window (docs/architecture.md): a forced call that finds a
  * token a forced refresh created within it shares that token, so 1 000 forced calls — an admin's loop, a retry storm —
  * are one grant, never a burst of sign-ins that Entra ID would throttle or count.
  */

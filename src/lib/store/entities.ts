@@ -15,7 +15,7 @@ export interface TokenEntity extends TokenRecord {
   key_version: string;
   /** Delegated tokens: which client kind redeemed the sign-in (its refresh token needs the same). */
   client_kind?: 'public' | 'confidential' | null;
-  /** Created by a forced refresh: starts the window in which other forced calls share it (SPEC §16). */
+  /** Created by a forced refresh: starts the window in which other forced calls share it (docs/architecture.md). */
   forced_refresh?: boolean;
   etag?: string;
 }
@@ -76,7 +76,7 @@ export interface StateEntity {
   sign_in_required: SignInState | null;
   /**
    * The service account's object id (`oid`), pinned by the first token stored: a token for another oid
-   * (the same UPN reassigned to someone else) is never stored (SPEC §16).
+   * (the same UPN reassigned to someone else) is never stored (docs/architecture.md).
    */
   account_oid: string | null;
   etag?: string;

@@ -1,4 +1,4 @@
-/** Continuation tokens: opaque, signed, bound to calendar, caller and list (SPEC §16). */
+/** Continuation tokens: opaque, signed, bound to calendar, caller and list (docs/architecture.md). */
 import { randomBytes } from 'node:crypto';
 import { issueContinuation, readContinuation, signingFrom } from '../../../src/lib/calendar/continuation';
 import type { DataKey } from '../../../src/lib/crypto';

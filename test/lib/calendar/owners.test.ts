@@ -1,4 +1,4 @@
-/** Who may touch which event (SPEC §4.16): the pure decision, every role against every kind of event. */
+/** Who may touch which event (docs/events.md): the pure decision, every role against every kind of event. */
 import {
   assertAttendeeDomains,
   decideAccess,

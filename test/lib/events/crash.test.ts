@@ -1,5 +1,5 @@
 /**
- * Crash-safe creates (SPEC §16): a real worker process is SIGKILLed while the sandbox Graph holds its
+ * Crash-safe creates (docs/architecture.md): a real worker process is SIGKILLed while the sandbox Graph holds its
  * create (or its `$batch`); a new process repeats the call with the same idempotency keys. Whatever
  * moment the kill hit, the calendar ends with every event exactly once, and every event the repeat
  * acknowledges exists.

@@ -1,5 +1,5 @@
 /**
- * The compact `recurrence` column of the events CSV (§4.17): `weekly;interval=1;days=mon,wed;until=2027-05-31`.
+ * The compact `recurrence` column of the events CSV (docs/sync.md): `weekly;interval=1;days=mon,wed;until=2027-05-31`.
  * One cell, so a spreadsheet can hold a timetable. Pure; errors name the part that is wrong.
  */
 import { ERRORS, GraphTokenError } from '../../errors';
@@ -14,7 +14,7 @@ import {
   type Weekday,
 } from './recurrence';
 
-/** Compact key → the §5.2 field; the long names are accepted too. */
+/** Compact key → the docs/events.md field; the long names are accepted too. */
 const KEYS: Record<string, keyof Recurrence> = {
   interval: 'interval',
   days: 'days_of_week',
@@ -28,7 +28,7 @@ const KEYS: Record<string, keyof Recurrence> = {
   until: 'until',
   count: 'count',
 };
-/** The §5.2 field → the key `formatCompactRecurrence` writes. */
+/** The docs/events.md field → the key `formatCompactRecurrence` writes. */
 const SHORT: Partial<Record<keyof Recurrence, string>> = {
   days_of_week: 'days',
   first_day_of_week: 'first_day',

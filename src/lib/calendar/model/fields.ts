@@ -1,5 +1,5 @@
 /**
- * The timetable fields of §4.15 besides recurrence — attendees with a type, categories, reminder, show
+ * The timetable fields of docs/events.md besides recurrence — attendees with a type, categories, reminder, show
  * as, importance, sensitivity, Teams meeting — as schemas and as Graph's event properties both ways
  * (docs/calendar-model.md, "Fields"). Pure.
  */
@@ -210,7 +210,7 @@ export interface AttendeeRead {
   response: AttendeeResponse;
 }
 
-/** Graph's attendees as §5.2 returns them; an entry without an address is left out. */
+/** Graph's attendees as docs/events.md returns them; an entry without an address is left out. */
 export function fromGraphAttendees(graph: readonly GraphAttendeeRead[] | null | undefined): AttendeeRead[] {
   return (graph ?? []).flatMap((a) => {
     const address = a.emailAddress?.address;
@@ -285,7 +285,7 @@ export interface TimetableFieldsRead {
 const member = <T extends string>(values: readonly T[], v: string | null | undefined): T | null =>
   values.find((x) => x === v?.toLowerCase()) ?? null;
 
-/** The §5.2 response fields of Graph's event (those besides subject, times, body and location). */
+/** The docs/events.md response fields of Graph's event (those besides subject, times, body and location). */
 export function fromGraphTimetableFields(graph: GraphTimetableRead): TimetableFieldsRead {
   return {
     attendees: fromGraphAttendees(graph.attendees),

@@ -1,6 +1,6 @@
 /**
  * The fields the service manages on an event, in one canonical form, so that what the service wrote and
- * what Graph reads back hash equal unless someone changed the event in Outlook (§4.17 drift; the
+ * what Graph reads back hash equal unless someone changed the event in Outlook (docs/sync.md drift; the
  * `Written` stamp holds `managedFieldsHash`). Graph's own normalisations — HTML-wrapped bodies, filled
  * defaults, attendee names looked up in the directory, the zone's Windows name — do not count. Pure.
  */
@@ -29,7 +29,7 @@ import { ianaFromGraph } from './timeZones';
  */
 export const MANAGED_DEFAULTS = { reminder_minutes: 15, show_as: 'busy', online_meeting: false } as const;
 
-/** An event in the §5.2 shape — the caller's input or the service's response — as far as drift sees it. */
+/** An event in the docs/events.md shape — the caller's input or the service's response — as far as drift sees it. */
 export interface ManagedEventFields {
   subject?: string | null;
   start: string;
@@ -139,7 +139,7 @@ export function managedFieldsHash(event: ManagedEventFields): string {
     .digest('base64url');
 }
 
-/** The managed fields (§5.2 names) in which two events differ, in a fixed order; empty when equal. */
+/** The managed fields (docs/events.md names) in which two events differ, in a fixed order; empty when equal. */
 export function diffManagedFields(a: ManagedEventFields, b: ManagedEventFields): ManagedField[] {
   const ca = canonicalManagedFields(a);
   const cb = canonicalManagedFields(b);
@@ -175,7 +175,7 @@ export interface GraphManagedRead extends GraphTimetableRead {
 }
 
 /**
- * Graph's read of an event in the §5.2 shape drift compares. `timeZone` is the zone the event was
+ * Graph's read of an event in the docs/events.md shape drift compares. `timeZone` is the zone the event was
  * written in (stored beside it), so Graph answering with its Windows name reads as the same zone. An
  * all-day event's dates are the dates of its bounds (Graph keeps them at midnight; under
  * `outlook.timezone` they come back at midnight of the zone asked for).

@@ -1,5 +1,5 @@
 /**
- * The §5.2 `recurrence` of an event: its schema, the problems of a recurrence with its event's start,
+ * The docs/events.md `recurrence` of an event: its schema, the problems of a recurrence with its event's start,
  * and Graph's `patternedRecurrence` both ways (docs/calendar-model.md, "Recurrence"). Pure.
  */
 import { z } from 'zod';
@@ -312,7 +312,7 @@ export interface GraphRecurrenceRead {
 const isWeekday = (d: string): d is Weekday => (WEEKDAYS as readonly string[]).includes(d);
 
 /**
- * The §5.2 recurrence of Graph's answer, normalised as `normalizeRecurrence` does, so a round trip
+ * The docs/events.md recurrence of Graph's answer, normalised as `normalizeRecurrence` does, so a round trip
  * compares equal. Graph fills the properties a type does not use (`dayOfMonth: 0`, `index: "first"`,
  * `firstDayOfWeek: "sunday"`); they are dropped. A relative pattern without an index reads as Graph's
  * default, `first`. Undefined for no recurrence or a type this service does not know.

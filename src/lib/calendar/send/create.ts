@@ -119,7 +119,7 @@ export async function createOnce(
 }
 
 /**
- * Where a create goes and for whom: the calendar, the owner stamped on the event (SPEC §4.16), and the
+ * Where a create goes and for whom: the calendar, the owner stamped on the event (docs/events.md), and the
  * idempotency scope (keys are per caller and per calendar).
  */
 export interface CreateTarget {

@@ -21,7 +21,7 @@ export interface SyncWriter<E> {
   remove(action: Of<E, 'remove'>): Promise<void>;
 }
 
-/** One line of the answer (§4.17): per input event and per removed event. */
+/** One line of the answer (docs/sync.md): per input event and per removed event. */
 export interface SyncResultItem {
   external_id: string;
   action: SyncAction;

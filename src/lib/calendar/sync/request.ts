@@ -29,7 +29,7 @@ export interface SyncRequest {
   onProgress?: (progress: SyncProgress) => void;
 }
 
-/** The answer of `POST /api/events/sync` and `syncGroupEvents` (§4.17). */
+/** The answer of `POST /api/events/sync` and `syncGroupEvents` (docs/sync.md). */
 export interface SyncAnswer {
   scope: string;
   /** The calendar's alias. */

@@ -6,7 +6,7 @@ import {
 import { normalizeRecurrence, type Recurrence } from '../../../../src/lib/calendar/model/recurrence';
 
 describe('parseCompactRecurrence', () => {
-  it('reads the example of §4.17', () => {
+  it('reads the example of docs/sync.md', () => {
     expect(parseCompactRecurrence('weekly;interval=1;days=mon,wed;until=2027-05-31')).toEqual({
       pattern: 'weekly',
       interval: 1,
@@ -76,7 +76,7 @@ describe('formatCompactRecurrence', () => {
     },
   ];
 
-  it('writes the example of §4.17', () => {
+  it('writes the example of docs/sync.md', () => {
     expect(
       formatCompactRecurrence({
         pattern: 'weekly',

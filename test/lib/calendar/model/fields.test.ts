@@ -166,7 +166,7 @@ describe('Teams meeting and the other fields', () => {
     });
   });
 
-  it('reads every §5.2 field of Graph’s event', () => {
+  it('reads every docs/events.md field of Graph’s event', () => {
     expect(
       fromGraphTimetableFields({
         categories: ['CS101'],

@@ -81,7 +81,7 @@ describe('managedFieldsHash', () => {
     expect(managedFieldsHash(input)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('is the same for the §5.2 response of the event', () => {
+  it('is the same for the docs/events.md response of the event', () => {
     const response: ManagedEventFields = {
       subject: 'CS101 lecture',
       start: '2027-02-01T08:00:00Z',
