@@ -298,7 +298,10 @@ describe('token lifecycle', () => {
   });
 
   test('a rejected password is an operation failure (exit 1) with code and hint', async () => {
-    // No refresh token to fall back on, and the password is refused: the acquire must fail.
+    // No refresh token to fall back on, and the password is refused: the acquire must fail. The active
+    // token goes first: a forced call within 10 s of an earlier forced refresh would share that token.
+    const status = json(await cli(['status', '--json'])) as { current: { id: string } | null };
+    if (status.current) expect((await cli(['deactivate', status.current.id])).code).toBe(0);
     sandbox.idp.revokeRefreshTokens();
     sandbox.idp.injectFault({ kind: 'aadsts', code: 50126, grant: 'password' });
     try {
