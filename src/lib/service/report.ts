@@ -102,8 +102,11 @@ async function readDay(
         : undefined,
     ]);
     const summary = one.exportDay();
-    // The lookback day is summarised without its events: never store it as the whole day.
-    if (events) {
+    // Stored when worth it: never the lookback day (summarised without its events, so not the whole
+    // day), an empty day, or a day cleanup is about to delete.
+    const empty = summary.entries === 0 && Object.keys(summary.types).length === 0;
+    const retained = day >= w.now - core.config.lifecycle.auditRetentionDays * DAY_MS;
+    if (events && !empty && retained) {
       await core.store.writeAuditSummary(day, summary).catch((error: unknown) => {
         core.logger.log('warn', 'report_summary_not_stored', { day: new Date(day).toISOString(), error });
       });
