@@ -106,7 +106,8 @@ export function resolveCalendar(
   if (group === undefined || group === '') return calendars[0]!;
   const wanted = group.trim();
   const lower = wanted.toLowerCase();
-  const found = calendars.find((c) => c.alias === wanted) ?? calendars.find((c) => c.groupId === lower);
+  const found =
+    calendars.find((c) => c.alias === wanted) ?? calendars.find((c) => c.groupId.toLowerCase() === lower);
   if (found) return found;
   // Name the aliases (operator-chosen labels); echo the caller's text only when it is plainly a name.
   const shown = /^[A-Za-z0-9._-]{1,64}$/.test(wanted) ? `'${wanted}'` : 'the group given';
