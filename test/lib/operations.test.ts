@@ -307,8 +307,17 @@ describe('health', () => {
     const detailed = await handler(request({ authorization: `Bearer ${reader}` }), ctx);
     const report = JSON.parse(detailed.body as string) as { checks: Record<string, { status: string }> };
     expect(Object.keys(report.checks).sort()).toEqual(
-      ['configuration', 'credentials.ropc', 'refresh_timer', 'sign_in', 'storage', 'token.ropc'].sort(),
+      [
+        'calendar.default',
+        'configuration',
+        'credentials.ropc',
+        'refresh_timer',
+        'sign_in',
+        'storage',
+        'token.ropc',
+      ].sort(),
     );
+    expect(report.checks['calendar.default']!.status).toBe('ok');
     // A token without the role is refused rather than silently treated as anonymous.
     const noRole = await sandbox.idp.signApiToken({ roles: [] });
     expect((await handler(request({ authorization: `Bearer ${noRole}` }), ctx)).status).toBe(403);
