@@ -3,6 +3,7 @@ import { TOKEN_TYPES } from '../types';
 import { audit } from './audit';
 import type { ServiceCore } from './context';
 import { deactivate } from './deactivate';
+import { summariseClosedDays } from './report';
 
 /**
  * Cleanup (daily and on demand): expired active tokens are deactivated (`expired`), inactive tokens
@@ -36,6 +37,11 @@ export async function cleanupOldTokens(
   if (!options.tokenType || options.tokenType === 'delegated')
     await store.deleteExpiredSignInSessions(new Date(now).toISOString());
   const auditDeleted = await store.deleteAuditBefore(now - config.lifecycle.auditRetentionDays * 86_400_000);
+  // The daily run also summarises the days that closed since (docs/operations.md, "Report"), so a
+  // report reads one row per past day. A failure here is the report's to retry, not cleanup's.
+  await summariseClosedDays(core).catch((error: unknown) =>
+    core.logger.log('warn', 'report_summary_failed', { error }),
+  );
   core.invalidateViews();
   const summary = { success: true, deactivated, deleted, audit_deleted: auditDeleted };
   await audit(core, ctx, 'cleanup', options.tokenType ?? '*', 'success', JSON.stringify(summary));

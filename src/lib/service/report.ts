@@ -78,6 +78,20 @@ export async function buildReport(core: ServiceCore, month?: string): Promise<Mo
 }
 
 /**
+ * Stores the summary of every closed day of the current month that has none (and, in a month's first
+ * days, of the month before): what the daily cleanup calls, so reports never read past days entry by
+ * entry. Building the report does exactly that; its figures are not needed here.
+ */
+export async function summariseClosedDays(core: ServiceCore): Promise<void> {
+  const now = core.clock.now();
+  const current = monthRange(undefined, now);
+  if (now - current.from < 2 * DAY_MS) {
+    await buildReport(core, new Date(current.from - 1).toISOString().slice(0, 7));
+  }
+  await buildReport(core, current.month);
+}
+
+/**
  * One UTC day of the report: its stored summary when there is one; else, once the day is closed (ended
  * more than `SETTLE_MS` ago, so no entry can still arrive), its entries summarised, stored and merged;
  * else (today) its entries straight into the report. The day before the month only lends its tokens.
