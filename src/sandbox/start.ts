@@ -208,14 +208,21 @@ async function main(): Promise<void> {
       if (isLoopback(graphUrl.hostname)) {
         started.graph = await SandboxGraph.start({
           identityProvider: started.idp,
-          groupIds: [config.groupId ?? DEFAULT_GROUP_ID],
+          // Every allowed calendar (GRAPH_GROUP_IDS, or GRAPH_GROUP_ID) is a group the sandbox knows.
+          groupIds: config.calendars.length
+            ? [...new Set(config.calendars.map((c) => c.groupId))]
+            : [config.groupId ?? DEFAULT_GROUP_ID],
           port: portOf(config.graphBaseUrl, LOCAL_PORTS.graph),
           certificate,
         });
         childEnv.GRAPH_API_BASE_URL = started.graph.baseUrl;
         lines.push([
           'Graph',
-          `${started.graph.baseUrl}  (sandbox Graph, group ${config.groupId ?? DEFAULT_GROUP_ID})`,
+          `${started.graph.baseUrl}  (sandbox Graph, ${
+            config.calendars.length > 1
+              ? `groups ${config.calendars.map((c) => `${c.alias}=${c.groupId}`).join(', ')}`
+              : `group ${config.groupId ?? DEFAULT_GROUP_ID}`
+          })`,
         ]);
       } else {
         lines.push(['Graph', `${config.graphBaseUrl}`]);

@@ -71,7 +71,7 @@ export function decidePasswordSend(
         send: false,
         error: new GraphTokenError(
           ERRORS.CREDENTIALS_BLOCKED,
-          `Password not sent: ${rejected.label} was ${times} (${rejected.code}); it is never sent again. Store a corrected password as a new secret version.`,
+          `Password not sent: ${rejected.label} was ${times} (${rejected.code}); it is never sent again. Store the corrected password: a new version of the Key Vault secret, or a new GRAPH_PASSWORD where it comes from the environment.`,
         ),
       };
     }
