@@ -33,13 +33,21 @@ const UTC_NAMES = new Set(
  * The runtime's own spelling of an IANA zone, or undefined when its ICU does not know it. Node 20 answers
  * with the ICU (CLDR) canonical name (`Asia/Kolkata` → `Asia/Calcutta`), later engines may keep the input.
  */
+/** Answers of `runtimeZone`: building an `Intl.DateTimeFormat` costs more than the whole rest of a mapping. */
+const resolvedZones = new Map<string, string | undefined>();
+
 function runtimeZone(name: string): string | undefined {
+  if (resolvedZones.has(name)) return resolvedZones.get(name);
   if (!/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(name)) return undefined;
+  let resolved: string | undefined;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return undefined;
+    resolved = undefined;
   }
+  // Bounded: names come from callers, and a flood of distinct invalid ones must not grow memory.
+  if (resolvedZones.size < 2000) resolvedZones.set(name, resolved);
+  return resolved;
 }
 
 function isUtc(name: string): boolean {
