@@ -222,6 +222,22 @@ describe('an administrator', () => {
     expect(await page.isDisabled('#bulk-validate')).toBe(true); // nothing selected
   });
 
+  test('says which role does what', async () => {
+    await page.click('#roles summary');
+    const roles = (await page.textContent('#roles')) ?? '';
+    for (const role of [
+      'GraphTokens.Read',
+      'GraphTokens.Admin',
+      'Events.Read',
+      'Events.Create',
+      'Events.Manage',
+    ])
+      expect(roles).toContain(role);
+    expect(roles).toMatch(/Events\.Create\s*create events; read, change, cancel and delete its own/);
+    expect(await page.isVisible('#roles table')).toBe(true);
+    await page.click('#roles summary');
+  });
+
   test('acquires a token and sees it in the table and the audit', async () => {
     expect(await act(page, '#action-acquire', /Acquire/)).toBe('result');
     expect(await page.textContent('#result')).toMatch(/from a password \(ROPC\) grant, expires in/);
