@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createTokenService, silentLogger } from '../lib';
 import { auditEntity } from '../lib/store';
 import type { Sandbox } from '../sandbox';
+import { startHost, statusLatency } from './localHost';
 
 type Row = [string, string, string, string, string];
 
@@ -101,31 +102,6 @@ function run(
   );
 }
 
-/** The local Functions host as a process (as `npm start` runs it); resolves once it listens. */
-async function startHost(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
-  const root = join(__dirname, '..');
-  const child = spawn(
-    process.execPath,
-    [join(root, 'host', 'main.js'), '--script-root', join(root, 'app'), '--port', '0', '--settings', 'none'],
-    { cwd: join(root, '..'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`local host exited with ${code}`)));
-  });
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGINT');
-    });
-  return { url, stop };
-}
-
 export async function auditAtScaleRows(
   sandbox: Sandbox,
   env: Record<string, string>,
@@ -166,28 +142,13 @@ export async function auditAtScaleRows(
 
   const host = await startHost(env);
   try {
-    const token = await sandbox.idp.signApiToken({ roles: ['GraphTokens.Read'] });
-    const get = async (): Promise<number> => {
-      const t = process.hrtime.bigint();
-      const response = await fetch(`${host.url}/graph-tokens/status`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      if (response.status !== 200) throw new Error(`status answered ${response.status}`);
-      await response.arrayBuffer();
-      return Number(process.hrtime.bigint() - t) / 1e6;
-    };
-    for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 50 }, () => get()));
-    const latencies: number[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 50 }, async () => {
-        while (next++ < 3000) latencies.push(await get());
-      }),
+    const { p50, p99 } = await statusLatency(
+      host.url,
+      await sandbox.idp.signApiToken({ roles: ['GraphTokens.Read'] }),
     );
-    latencies.sort((a, b) => a - b);
     rows.push([
       `GET status, ${count.toLocaleString('en-US').replace(/,/g, ' ')} audit entries, 50 clients (local host)`,
-      `p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]!.toFixed(1)} ms`,
+      `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
       '-',
       '-',
       'target: p99 ≤ 100 ms',
