@@ -1,23 +1,7 @@
 /** The Graph stand-in accepts only tokens the sandbox identity provider issued for Graph, unexpired. */
 import { SignJWT, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { SANDBOX_DEFAULTS, SandboxGraph, SandboxIdentityProvider } from '../../src/sandbox';
-
-async function graphToken(
-  idp: SandboxIdentityProvider,
-  scope = 'https://graph.microsoft.com/.default',
-): Promise<string> {
-  const response = await fetch(`${idp.authorityHost}/${idp.tenant}/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      client_id: idp.clientId,
-      username: SANDBOX_DEFAULTS.username,
-      password: SANDBOX_DEFAULTS.password,
-      scope: `${scope} openid profile offline_access`,
-    }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+import { graphToken } from './graphClient';
 
 const EVENT = {
   subject: 'Open day',
