@@ -36,7 +36,9 @@ export class RateLimiter {
     const now = this.now();
     let window = this.windows.get(address);
     if (window === undefined || now - window.start >= this.windowMs) {
-      if (window === undefined && this.windows.size >= MAX_ADDRESSES) this.prune(now);
+      // Re-inserted, so the Map's order is the order the windows started: the oldest is always first.
+      this.windows.delete(address);
+      if (this.windows.size >= MAX_ADDRESSES) this.prune(now);
       window = { start: now, count: 0 };
       this.windows.set(address, window);
     }
@@ -48,12 +50,12 @@ export class RateLimiter {
     };
   }
 
+  /** Drops ended windows from the front (oldest first), then, while still full, the oldest live ones. */
   private prune(now: number): void {
     for (const [address, window] of this.windows) {
-      if (now - window.start >= this.windowMs) this.windows.delete(address);
+      if (now - window.start < this.windowMs && this.windows.size < MAX_ADDRESSES) break;
+      this.windows.delete(address);
     }
-    // Still full: forget the oldest (a Map iterates in insertion order).
-    while (this.windows.size >= MAX_ADDRESSES) this.windows.delete(this.windows.keys().next().value!);
   }
 }
 
