@@ -27,8 +27,8 @@ import {
  * fails); a record no outcome ever replaced — its process was killed — is uncertain for every successor.
  */
 export class PasswordGate {
-  /** The credential handed to the identity client, if one was. */
-  private sent: { fingerprint: string; label: string; override: boolean } | undefined;
+  /** A password was handed to the identity client (the attempt itself is `inFlight`, then recorded). */
+  private sent = false;
   /** The attempt written ahead whose outcome is not recorded yet. */
   private inFlight: PasswordAttempt | undefined;
   private overrideUsed = false;
@@ -37,7 +37,7 @@ export class PasswordGate {
 
   /** A password was handed to the identity client in this exchange. */
   get passwordSent(): boolean {
-    return this.sent !== undefined;
+    return this.sent;
   }
 
   constructor(
@@ -102,7 +102,7 @@ export class PasswordGate {
     if (!decision) throw new GraphTokenError(ERRORS.INTERNAL, 'No send decision was made');
     if (!decision.send) throw decision.error;
     this.inFlight = attempt;
-    this.sent = { fingerprint, label, override: decision.override };
+    this.sent = true;
     if (decision.override) {
       this.overrideUsed = true;
       await audit(
@@ -133,8 +133,13 @@ export class PasswordGate {
     return result;
   }
 
-  /** After a failure: a rejection blocks the credential that was sent; no answer is an uncertain attempt. */
-  async afterFailure(error: GraphTokenError): Promise<void> {
+  /**
+   * After a failed identity call: a rejection blocks the credential that was sent; no answer is an
+   * uncertain attempt; anything else — a 429/5xx answer, or an error before the grant reached the token
+   * endpoint (the identity client reports a sent grant as rejected, uncertain or transient, never
+   * otherwise) — clears the record.
+   */
+  private async afterFailure(error: GraphTokenError): Promise<void> {
     if (!this.inFlight) return;
     if (error.category === 'credential' && error.code !== ERRORS.CREDENTIALS_BLOCKED.code) {
       await this.record({ kind: 'rejected', code: error.code, hint: error.hint });

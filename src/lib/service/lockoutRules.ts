@@ -111,8 +111,12 @@ export function withRejection(
   at: string,
 ): CredentialState {
   const previous = state.rejected.find((r) => r.fingerprint === entry.fingerprint);
+  // Only the rejection's own fields: an attempt record passed in carries more (its flow, its time).
   const updated: RejectedCredential = {
-    ...entry,
+    fingerprint: entry.fingerprint,
+    label: entry.label,
+    code: entry.code,
+    hint: entry.hint,
     first_at: previous?.first_at ?? at,
     last_at: at,
     rejections: (previous?.rejections ?? 0) + 1,
@@ -142,7 +146,7 @@ export function withUncertain(
       at,
     );
   }
-  return { ...state, uncertain: { ...entry, at, count } };
+  return { ...state, uncertain: { fingerprint: entry.fingerprint, label: entry.label, at, count } };
 }
 
 /** The credential worked: it is no longer rejected, and the uncertain streak ends. */

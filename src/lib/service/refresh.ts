@@ -80,7 +80,6 @@ export async function refreshNow(
     return { accessToken: result.accessToken, record: publicRecord(entity), source };
   } catch (caught) {
     const error = toGraphTokenError(caught);
-    await gate.afterFailure(error);
     // A refusal to send (blocked, waiting after an uncertain attempt) is not a new error of the token:
     // the rejection it stems from was counted.
     if (current && !gate.refused && error.code !== ERRORS.CREDENTIALS_BLOCKED.code)
