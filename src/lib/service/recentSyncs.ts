@@ -3,6 +3,7 @@
  * newest first, where each sync writes one `sync-events` entry with its scope, calendar and counts.
  */
 import { recentAuditOperation } from '../store/audit';
+import type { SyncCounts } from '../calendar/sync/plan';
 import type { ServiceCore } from './context';
 
 export interface SyncAuditEntry {
@@ -14,7 +15,7 @@ export interface SyncAuditEntry {
   dry_run: boolean;
   outcome: 'success' | 'failure';
   error_code: string | null;
-  counts: Record<'create' | 'update' | 'unchanged' | 'remove' | 'drifted' | 'failed', number> | null;
+  counts: SyncCounts | null;
 }
 
 const WINDOW_DAYS = 30;

@@ -201,6 +201,16 @@ describe('sync', () => {
     expect(result.results[0]).toMatchObject({ action: 'failed', problem: { code: 'INVALID_REQUEST' } });
     expect(result.results[0]!.problem!.detail).toMatch(/events\[0\]\.end/);
     expect(result.results[1]!.action).toBe('create');
+    // Two invalid items without an external id are two failures, not duplicates of each other.
+    const missing = await svc.syncGroupEvents({
+      scope: 'bad',
+      events: [
+        lesson(1, { external_id: undefined }),
+        lesson(3, { external_id: undefined }),
+        lesson(2, { external_id: 'b-2' }),
+      ],
+    });
+    expect(missing.results.map((r) => r.action)).toEqual(['failed', 'failed', 'unchanged']);
     await expect(
       svc.syncGroupEvents({
         scope: 'bad',
@@ -231,8 +241,11 @@ describe('sync', () => {
       code: 'SYNC_IN_PROGRESS',
       status: 409,
     });
+    // A dry run takes no lease: it plans while the first sync still holds the scope.
+    const dry = await svc.syncGroupEvents({ scope: 'busy', events, dryRun: true });
+    expect(dry.dry_run).toBe(true);
     expect((await first).counts.create).toBe(6);
-    // A dry run takes no lease, and the scope is free again afterwards.
+    // The scope is free again afterwards.
     expect((await svc.syncGroupEvents({ scope: 'busy', events })).counts.unchanged).toBe(6);
   });
 

@@ -14,13 +14,7 @@ import type { SyncLeaseStore } from '../../store/syncLease';
 import { applyPlan, planResults, problemOf, type SyncResultItem } from './apply';
 import type { MailboxGates } from './mailbox';
 import { desiredView, diffViews } from './managed';
-import {
-  assertUniqueExternalIds,
-  otherScopeProblem,
-  planSync,
-  type CurrentItem,
-  type DesiredItem,
-} from './plan';
+import { countActions, otherScopeProblem, planSync, type CurrentItem, type DesiredItem } from './plan';
 import { gatedDeps, readEvent, readScope, type ReadEvent } from './reads';
 import { assertExternalId, assertSyncRequest, type SyncAnswer, type SyncRequest } from './request';
 import { scopeKeyOf } from './stamps';
@@ -59,10 +53,6 @@ export function desiredItems(
       };
     }
   });
-  // Duplicates among the valid ids are the caller's mistake in the whole list: a 400 naming both.
-  assertUniqueExternalIds(
-    items.map((item, i) => ({ external_id: item.problem ? `\u0000${i}` : item.external_id })),
-  );
   return items;
 }
 
@@ -138,7 +128,7 @@ export async function syncGroupEvents(
       scope: request.scope,
       group: calendar.alias,
       dry_run: dryRun,
-      counts: countOf(results),
+      counts: countActions(results),
       results,
     };
     await auditSync(deps, ctx, answer);
@@ -158,12 +148,6 @@ export async function syncGroupEvents(
   } finally {
     await lease?.release();
   }
-}
-
-function countOf(results: readonly SyncResultItem[]): SyncAnswer['counts'] {
-  const counts = { create: 0, update: 0, unchanged: 0, remove: 0, drifted: 0, failed: 0 };
-  for (const r of results) counts[r.action] += 1;
-  return counts;
 }
 
 /**

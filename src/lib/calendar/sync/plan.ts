@@ -126,9 +126,11 @@ export function otherScopeProblem(externalId: string): EventProblem {
 }
 
 /** 400 naming both positions when two input events carry the same external id. */
-export function assertUniqueExternalIds(items: readonly { external_id: string }[]): void {
+export function assertUniqueExternalIds(items: readonly { external_id: string; problem?: unknown }[]): void {
   const seen = new Map<string, number>();
   items.forEach((item, index) => {
+    // An invalid item is already `failed` on its own (its id may be missing or malformed): not a duplicate.
+    if (item.problem) return;
     const first = seen.get(item.external_id);
     if (first !== undefined) {
       throw new GraphTokenError(
