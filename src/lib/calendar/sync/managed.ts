@@ -37,28 +37,25 @@ export type ManagedField = (typeof MANAGED_FIELDS)[number];
 /** Canonical values; a field absent from a desired view is left to Graph (not managed). */
 export type ManagedView = Partial<Record<ManagedField, string>>;
 
-const ENTITIES: Record<string, string> = {
-  nbsp: ' ',
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  '#39': "'",
-};
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
-/** A body as its words: tags dropped, entities decoded, whitespace collapsed (HTML and text alike). */
-export function bodyText(content: string | null | undefined, type: string | undefined): string {
-  if (!content) return '';
-  let text = content;
-  if ((type ?? 'text').toLowerCase() === 'html') {
+/**
+ * A body as plain text with whitespace collapsed. HTML loses its head, styles, scripts, comments and
+ * tags (Graph wraps an HTML body in `<html><head><meta …><style>…</style></head><body>…`), and its
+ * character references, named and numeric, are decoded; text is only collapsed (a `<` in text is text).
+ */
+export function bodyText(body: string | null | undefined, bodyType: string | null | undefined): string {
+  let text = body ?? '';
+  if (bodyType?.toLowerCase() === 'html') {
     text = text
-      .replace(/<(head|style|script)[\s\S]*?<\/\1>/gi, ' ')
+      .replace(/<!--[\s\S]*?-->/g, ' ')
+      .replace(/<(head|style|script)\b[\s\S]*?<\/\1\s*>/gi, ' ')
       .replace(/<[^>]*>/g, ' ')
-      .replace(
-        /&(nbsp|amp|lt|gt|quot|apos|#39);/gi,
-        (_, name: string) => ENTITIES[name.toLowerCase()] ?? ' ',
-      );
+      .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+        if (ref[0] !== '#') return ENTITIES[ref.toLowerCase()] ?? whole;
+        const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      });
   }
   return text.replace(/\s+/g, ' ').trim();
 }
