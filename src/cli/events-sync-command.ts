@@ -12,13 +12,10 @@ import { type CliDeps, type CommonOptions, reportFailure, runServiceCommand } fr
 import { EXIT, type ExitCode, usageError } from './failure';
 import { withCommonOptions } from './options';
 import { renderSyncAnswer } from './sync-plan-text';
-import { EVENT_CSV_COLUMNS, eventFromCsvRow, progressBar, readEventsFile } from './events-file';
+import { EVENT_CSV_COLUMNS, progressBar, readEventsFile } from './events-file';
 
 /** The CSV columns `events sync` takes: every events-file column but import's `idempotency_key`. */
 export const SYNC_CSV_COLUMNS = EVENT_CSV_COLUMNS.filter((c) => c !== 'idempotency_key');
-
-/** One CSV row → an event (the same row format as `events import`). */
-export const syncEventFromCsv = eventFromCsvRow;
 
 /** The events of FILE; a file that is not a list of events is a usage error (exit 2). */
 export function readSyncFile(path: string): SyncEventInput[] {

@@ -1,7 +1,7 @@
 /** `graph-tokens events sync` as an operator runs it: a separate process against the sandbox. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { syncEventFromCsv } from '../../src/cli/events-sync-command';
+import { eventFromCsvRow } from '../../src/cli/events-file';
 import { ensureSandboxCertificate, startSandbox, type Sandbox } from '../../src/sandbox';
 import { runCli, tempDir } from './helpers';
 
@@ -84,7 +84,7 @@ it('a bad row fails on its own (exit 1); bad options and columns are usage error
 
 it('reads the new CSV columns: recurrence (one compact cell), categories, online meeting, reminder, show as', () => {
   expect(
-    syncEventFromCsv(
+    eventFromCsvRow(
       {
         external_id: 'cs101-lecture',
         recurrence: 'weekly;interval=1;days=mon,wed;until=2027-05-31',
@@ -110,8 +110,8 @@ it('reads the new CSV columns: recurrence (one compact cell), categories, online
     show_as: 'busy',
     body: 'Bring the book',
   });
-  expect(() => syncEventFromCsv({ online_meeting: 'maybe' }, 3)).toThrow(
+  expect(() => eventFromCsvRow({ online_meeting: 'maybe' }, 3)).toThrow(
     /line 3: online_meeting must be true or false/,
   );
-  expect(() => syncEventFromCsv({ recurrence: 'fortnightly' }, 4)).toThrow(/line 4: recurrence/);
+  expect(() => eventFromCsvRow({ recurrence: 'fortnightly' }, 4)).toThrow(/line 4: recurrence/);
 });

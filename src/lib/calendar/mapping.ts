@@ -94,10 +94,13 @@ export function preferHeader(bodyType: 'html' | 'text' = 'text'): { prefer: stri
 /** Every read asks for instants in UTC and text bodies unless it says otherwise. */
 export const UTC_PREFERENCE = preferHeader();
 
-/** The `$filter` that finds the event created with `key` (Graph's syntax for extended properties). */
-export function createKeyFilter(key: string): string {
-  return `singleValueExtendedProperties/Any(ep: ep/id eq '${CREATE_KEY_PROPERTY_ID}' and ep/value eq '${key.replace(/'/g, "''")}')`;
+/** `$filter` on one stamp's value (Graph's syntax for extended properties). */
+export function stampFilter(id: string, value: string): string {
+  return `singleValueExtendedProperties/Any(ep: ep/id eq '${id}' and ep/value eq '${value.replace(/'/g, "''")}')`;
 }
+
+/** The `$filter` that finds the event created with `key`. */
+export const createKeyFilter = (key: string): string => stampFilter(CREATE_KEY_PROPERTY_ID, key);
 
 export interface Stamps {
   owner?: string;

@@ -8,10 +8,11 @@
  * Keys hash the owner in, so one caller's external ids and scopes never meet another's.
  */
 import { createHash } from 'node:crypto';
-import { stampId } from '../mapping';
+import { EXTERNAL_ID_PROPERTY_ID, stampId } from '../mapping';
+
+export { EXTERNAL_ID_PROPERTY_ID, stampFilter } from '../mapping';
 
 export const EXTERNAL_KEY_PROPERTY_ID = stampId('ExternalKey');
-export const EXTERNAL_ID_PROPERTY_ID = stampId('ExternalId');
 export const SCOPE_PROPERTY_ID = stampId('Scope');
 export const WRITTEN_PROPERTY_ID = stampId('Written');
 
@@ -26,11 +27,6 @@ const digest = (text: string): string => createHash('sha256').update(text).diges
 
 export const externalKeyOf = (owner: string, externalId: string): string => digest(`${owner}\n${externalId}`);
 export const scopeKeyOf = (owner: string, scope: string): string => digest(`${owner}\n${scope}`);
-
-/** `$filter` on one stamp's value (Graph's syntax for extended properties). */
-export function stampFilter(id: string, value: string): string {
-  return `singleValueExtendedProperties/Any(ep: ep/id eq '${id}' and ep/value eq '${value.replace(/'/g, "''")}')`;
-}
 
 export interface SyncStamps {
   externalKey?: string;
