@@ -25,6 +25,14 @@ import {
   isKnownTimeZone,
   MAX_BULK_EVENTS,
 } from '../lib/calendar';
+import {
+  ATTENDEE_TYPES,
+  EVENT_TYPES,
+  IMPORTANCE,
+  RESPONSES,
+  SENSITIVITY,
+  SHOW_AS,
+} from '../lib/calendar/model/fields';
 import { recurrenceSchema } from '../lib/calendar/model/recurrence';
 
 /**
@@ -374,26 +382,19 @@ export const groupEventResponseSchema = z
       z.strictObject({
         email: z.string(),
         name: z.string().nullable(),
-        type: z.enum(['required', 'optional', 'resource']),
-        response: z.enum([
-          'none',
-          'organizer',
-          'accepted',
-          'tentatively_accepted',
-          'declined',
-          'not_responded',
-        ]),
+        type: z.enum(ATTENDEE_TYPES),
+        response: z.enum(RESPONSES),
       }),
     ),
-    type: z.enum(['single', 'series_master', 'occurrence', 'exception']),
+    type: z.enum(EVENT_TYPES),
     series_id: z.string().nullable().describe('The series master of an occurrence or exception.'),
     recurrence: recurrenceSchema.nullable(),
     online_meeting_url: z.string().nullable().describe('The Teams join URL of an online meeting.'),
     categories: z.array(z.string()),
     reminder_minutes: z.number().int().nullable().describe('Minutes before the start; null: no reminder.'),
-    show_as: z.enum(['free', 'tentative', 'busy', 'oof', 'working_elsewhere']).nullable(),
-    importance: z.enum(['low', 'normal', 'high']).nullable(),
-    sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']).nullable(),
+    show_as: z.enum(SHOW_AS).nullable(),
+    importance: z.enum(IMPORTANCE).nullable(),
+    sensitivity: z.enum(SENSITIVITY).nullable(),
     is_cancelled: z.boolean(),
   })
   .describe('An event (docs/events.md); start and end are UTC instants.');
