@@ -11,7 +11,7 @@ import type { EventDeps } from './deps';
 import { eventPath } from './ids';
 import { fromGraphEvent, preferHeader, readQuery, stampsOf, storedTimes, toGraphPatch } from './mapping';
 import { assertAccess, assertAttendeeDomains, type EventAccess } from './owners';
-import { normalizeAttendees, normalizeEvent, parsePatch, type NormalizedEvent } from './validate';
+import { normalizeEvent, parsePatch, type NormalizedEvent } from './validate';
 
 export interface GroupOption {
   group?: string;
@@ -127,7 +127,7 @@ export function updateGroupEvent(
   return audited(deps, ctx, 'update-event', id, async () => {
     const calendar = resolveCalendar(deps.config, options.group);
     const patch = parsePatch(input);
-    const attendees = patch.attendees ? normalizeAttendees(patch.attendees) : undefined;
+    const attendees = patch.attendees;
     if (attendees) assertAttendeeDomains(deps.config, attendees);
     const path = eventPath(calendar, id);
     const raw = await authorize(deps, calendar, id, ctx, 'change', 'update');

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ERRORS, GraphTokenError } from '../errors';
-import type { AttendeeInput, GroupEventInput, GroupEventPatch } from '../types';
+import type { GroupEventInput } from '../types';
 import {
   timetableFieldsShape,
   type Attendee,
@@ -149,19 +149,6 @@ export interface NormalizedEvent {
   sensitivity?: Sensitivity;
 }
 
-/** Attendees as given → addresses in lower case with their type (default `required`). */
-export function normalizeAttendees(list: readonly AttendeeInput[]): NormalizedAttendee[] {
-  return list.map((a) =>
-    typeof a === 'string'
-      ? { email: a.toLowerCase(), type: 'required' as const }
-      : {
-          email: a.email.toLowerCase(),
-          ...(a.name !== undefined ? { name: a.name } : {}),
-          type: a.type ?? 'required',
-        },
-  );
-}
-
 function describe(issues: readonly z.core.$ZodIssue[], where: string): string {
   return issues
     .slice(0, 10)
@@ -204,7 +191,10 @@ export function normalizeEvent(input: unknown, where = ''): NormalizedEvent {
   };
 }
 
-export function parsePatch(input: unknown): GroupEventPatch {
+/** A patch as the schema leaves it: attendees already normalised (lower-cased, typed). */
+export type ParsedPatch = z.output<typeof groupEventPatchSchema>;
+
+export function parsePatch(input: unknown): ParsedPatch {
   const parsed = groupEventPatchSchema.safeParse(input);
   if (!parsed.success) throw new GraphTokenError(ERRORS.INVALID_REQUEST, describe(parsed.error.issues, ''));
   return parsed.data;
