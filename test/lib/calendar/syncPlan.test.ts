@@ -144,20 +144,6 @@ describe('sync plan', () => {
     ]);
   });
 
-  it('an external id of another scope of the same owner fails with EXTERNAL_ID_IN_OTHER_SCOPE', () => {
-    const result = plan({
-      desired: [want('e', 'E'), want('f', 'F')],
-      current: [],
-      inOtherScope: new Set(['e']),
-    });
-    expect(result.actions[0]).toMatchObject({
-      action: 'failed',
-      index: 0,
-      problem: { status: 409, code: 'EXTERNAL_ID_IN_OTHER_SCOPE' },
-    });
-    expect(result.actions[1]!.action).toBe('create');
-  });
-
   it('duplicate external ids in the input are a 400 naming both indexes', () => {
     let caught: unknown;
     try {

@@ -47,8 +47,6 @@ export interface PlanInput<E, C> {
   drift?: DriftPolicy;
   /** The managed fields whose values differ between the desired and the current event. */
   diff: (desired: E, current: C) => string[];
-  /** External ids this owner already uses in another scope of the calendar. */
-  inOtherScope?: ReadonlySet<string>;
 }
 
 export type PlannedAction<E> =
@@ -185,12 +183,9 @@ export function planSync<E, C>(input: PlanInput<E, C>): SyncPlan<E> {
     }
     const current = live.get(external_id);
     if (!current) {
-      // Missing, or deleted/cancelled outside the service: created (again), unless the id is taken.
-      if (input.inOtherScope?.has(external_id)) {
-        actions.push({ action: 'failed', index, external_id, problem: otherScopeProblem(external_id) });
-      } else {
-        actions.push({ action: 'create', index, external_id, event: item.event });
-      }
+      // Missing, or deleted/cancelled outside the service: created (again). An id this owner already
+      // uses in another scope is found when the create answers with that scope's event (index.ts).
+      actions.push({ action: 'create', index, external_id, event: item.event });
       return;
     }
     const changes = input.diff(item.event, current.event);
