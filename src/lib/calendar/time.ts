@@ -93,11 +93,6 @@ export function isKnownTimeZone(timeZone: string): boolean {
   }
 }
 
-export function assertTimeZone(timeZone: string, field = 'time_zone'): void {
-  if (!isKnownTimeZone(timeZone))
-    throw invalid(field, 'must be an IANA time zone name, e.g. Europe/Amsterdam');
-}
-
 /** The wall clock of `instant` in `timeZone`, as milliseconds of a pseudo-UTC date (for arithmetic). */
 function wallMs(instant: number, timeZone: string): number {
   const parts: Record<string, string> = {};

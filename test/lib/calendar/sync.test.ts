@@ -247,6 +247,12 @@ describe('sync', () => {
     expect((await first).counts.create).toBe(6);
     // The scope is free again afterwards.
     expect((await svc.syncGroupEvents({ scope: 'busy', events })).counts.unchanged).toBe(6);
+    // The refused sync is in the audit too, as a failure with its code (the admin page's last syncs).
+    const refused = (await svc.recentSyncs(20)).filter(
+      (s) => s.scope === 'busy' && s.error_code === 'SYNC_IN_PROGRESS',
+    );
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ outcome: 'failure', dry_run: false });
   });
 
   it('keeps at most 4 requests at the mailbox', async () => {

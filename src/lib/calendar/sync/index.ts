@@ -76,17 +76,21 @@ export async function syncGroupEvents(
   request: SyncRequest,
   ctx: OperationContext,
 ): Promise<SyncAnswer> {
-  assertSyncRequest(request);
-  const calendar = resolveCalendar(deps.config, request.group);
-  assertMayCreate(ctx);
-  const desired = desiredItems(deps, request.events);
-  const owner = ownerOf(ctx);
-  const scopeKey = scopeKeyOf(owner, request.scope);
   const dryRun = request.dryRun === true;
-  const lease = dryRun
-    ? undefined
-    : await sync.leases.acquire({ owner, groupId: calendar.groupId, scope: request.scope });
+  let group: string | undefined = request.group;
+  let lease: Awaited<ReturnType<SyncDeps['leases']['acquire']>> | undefined;
+  // Every failure, the early ones too (a refused request, SYNC_IN_PROGRESS), is one audited sync entry.
   try {
+    assertSyncRequest(request);
+    const calendar = resolveCalendar(deps.config, request.group);
+    group = calendar.alias;
+    assertMayCreate(ctx);
+    const desired = desiredItems(deps, request.events);
+    const owner = ownerOf(ctx);
+    const scopeKey = scopeKeyOf(owner, request.scope);
+    if (!dryRun) {
+      lease = await sync.leases.acquire({ owner, groupId: calendar.groupId, scope: request.scope });
+    }
     const g = gatedDeps(deps, sync.gates.for(calendar.groupId));
     const { events } = await readScope(g, calendar, scopeKey);
     const current = currentItems(events, owner);
@@ -141,7 +145,11 @@ export async function syncGroupEvents(
       operation: 'sync-events',
       target: `scope:${request.scope}`,
       outcome: 'failure',
-      detail: JSON.stringify({ scope: request.scope, group: calendar.alias, dry_run: dryRun }),
+      detail: JSON.stringify({
+        scope: request.scope,
+        group: group ?? null,
+        dry_run: dryRun,
+      }),
       code: e.code,
     });
     throw e;
